@@ -1,0 +1,1 @@
+"""The conversation: text -> intent -> use case -> reply."""

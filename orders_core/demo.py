@@ -1,0 +1,58 @@
+"""The demo business that `chatorders serve` seeds into an empty database."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from orders_core.models import ApiKey, Tenant, utcnow
+from orders_core.services.catalog import import_menu
+from orders_core.services.tenants import NewApiKey, create_api_key, create_tenant
+
+DEMO_WHATSAPP = "+14155238886"  # Twilio's WhatsApp sandbox number
+DEMO_STAFF = "+2348000000001"
+DEMO_CUSTOMER = "+2348012345678"
+
+
+def demo_menu() -> list[dict[str, object]]:
+    """The demo menu: a Lagos restaurant, prices in kobo."""
+    return json.loads(resources.files("orders_core").joinpath("demo_menu.json").read_text("utf-8"))
+
+
+def seed_demo(session: Session) -> NewApiKey | None:
+    """Create the demo tenant, menu and a test key when there is no tenant yet; else None."""
+    if session.scalar(select(func.count()).select_from(Tenant)):
+        return None
+    tenant = create_tenant(
+        session,
+        name="Mama Put Lagos (demo)",
+        currency="NGN",
+        timezone="Africa/Lagos",
+        whatsapp_number=DEMO_WHATSAPP,
+        staff=[DEMO_STAFF],
+    )
+    import_menu(session, tenant.id, demo_menu())
+    return create_api_key(session, tenant.id, mode="test", name="demo")
+
+
+def rotate_demo_key(session: Session) -> NewApiKey | None:
+    """A fresh test key for the demo tenant (its earlier demo keys revoked); None if no demo.
+
+    Keys are stored hashed, so a restart cannot show the old one: it mints a new one.
+    """
+    key = session.scalars(
+        select(ApiKey).where(ApiKey.name == "demo", ApiKey.revoked_at.is_(None)).limit(1)
+    ).first()
+    if key is None:
+        return None
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.tenant_id == key.tenant_id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow())
+    )
+    return create_api_key(session, key.tenant_id, mode="test", name="demo")

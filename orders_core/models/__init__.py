@@ -1,0 +1,35 @@
+"""The SQLAlchemy models of chatorders, importable from one place."""
+
+from orders_core.models.base import Base, utcnow
+from orders_core.models.catalog import Customer, Product
+from orders_core.models.messaging import Conversation, Message
+from orders_core.models.orders import (
+    Fulfillment,
+    Order,
+    OrderItem,
+    Payment,
+    Refund,
+    TimelineEvent,
+)
+from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
+from orders_core.models.tenants import ApiKey, StaffMember, Tenant
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Conversation",
+    "Customer",
+    "Fulfillment",
+    "IdempotencyRecord",
+    "Message",
+    "Order",
+    "OrderItem",
+    "OutboxEvent",
+    "Payment",
+    "Product",
+    "Refund",
+    "StaffMember",
+    "Tenant",
+    "TimelineEvent",
+    "utcnow",
+]

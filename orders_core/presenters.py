@@ -1,0 +1,157 @@
+"""ORM rows turned into the API's response models (and outbox payloads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders_core.models import (
+    Customer,
+    Fulfillment,
+    Order,
+    Payment,
+    Product,
+    Refund,
+    TimelineEvent,
+)
+from orders_core.schemas import (
+    CustomerOut,
+    FulfillmentOut,
+    OrderItemOut,
+    OrderOut,
+    PaymentOut,
+    ProductOut,
+    RefundOut,
+    TimelineEventOut,
+)
+
+
+def order_out(order: Order) -> OrderOut:
+    """The API view of an order with its lines."""
+    return OrderOut(
+        id=order.public_id,
+        number=order.number,
+        status=order.status,
+        payment_status=order.payment_status,
+        channel=order.channel,
+        customer=order.customer,
+        items=[
+            OrderItemOut(
+                id=f"item_{item.id}",
+                product_id=item.product_code,
+                name=item.name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                subtotal=item.subtotal,
+                refunded_quantity=item.refunded_quantity,
+                fulfilled_quantity=item.fulfilled_quantity,
+            )
+            for item in order.items
+        ],
+        subtotal=order.subtotal,
+        discount=order.discount,
+        tax=order.tax,
+        delivery_fee=order.delivery_fee,
+        total=order.total,
+        amount_paid=order.amount_paid,
+        amount_refunded=order.amount_refunded,
+        currency=order.currency,
+        notes=order.notes,
+        metadata=order.meta,
+        delivery=order.delivery,
+        webhook_urls=order.webhook_urls,
+        meta=order.webhook_meta,
+        cancel_reason=order.cancel_reason,
+        cancel_note=order.cancel_note,
+        cancelled_at=order.cancelled_at,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    """The order as JSON-ready data, for outbox events and webhooks."""
+    return order_out(order).model_dump(mode="json")
+
+
+def payment_out(payment: Payment, order: Order) -> PaymentOut:
+    """The API view of a payment."""
+    return PaymentOut(
+        id=f"pay_{payment.id}",
+        order_id=order.public_id,
+        amount=payment.amount,
+        currency=order.currency,
+        method=payment.method,
+        reference=payment.reference,
+        created_at=payment.created_at,
+    )
+
+
+def refund_out(refund: Refund, order: Order) -> RefundOut:
+    """The API view of a refund."""
+    return RefundOut(
+        id=f"re_{refund.id}",
+        order_id=order.public_id,
+        amount=refund.amount,
+        currency=order.currency,
+        reason=refund.reason,
+        items=refund.items,
+        created_at=refund.created_at,
+    )
+
+
+def fulfillment_out(fulfillment: Fulfillment, order: Order) -> FulfillmentOut:
+    """The API view of a fulfillment."""
+    return FulfillmentOut(
+        id=f"ful_{fulfillment.id}",
+        order_id=order.public_id,
+        items=fulfillment.items,
+        tracking={
+            "number": fulfillment.tracking_number,
+            "company": fulfillment.tracking_company,
+            "url": fulfillment.tracking_url,
+        },
+        notify_customer=fulfillment.notify_customer,
+        created_at=fulfillment.created_at,
+    )
+
+
+def timeline_out(event: TimelineEvent) -> TimelineEventOut:
+    """The API view of a timeline entry."""
+    return TimelineEventOut(
+        id=f"evt_{event.id}",
+        kind=event.kind,
+        type=event.type,
+        title=event.title,
+        description=event.description,
+        actor=event.actor,
+        metadata=event.data,
+        timestamp=event.created_at,
+    )
+
+
+def product_out(product: Product, currency: str) -> ProductOut:
+    """The API view of a product."""
+    return ProductOut(
+        id=product.code,
+        name=product.name,
+        unit_price=product.unit_price,
+        currency=currency,
+        description=product.description,
+        aliases=list(product.aliases),
+        category=product.category,
+        available=product.available,
+    )
+
+
+def customer_out(customer: Customer) -> CustomerOut:
+    """The API view of a customer."""
+    return CustomerOut(
+        id=f"cus_{customer.id}",
+        phone=customer.phone,
+        name=customer.name,
+        email=customer.email,
+        address=customer.address,
+        opted_out=customer.opted_out,
+        last_inbound_at=customer.last_inbound_at,
+        created_at=customer.created_at,
+    )

@@ -1,0 +1,408 @@
+"""Pydantic models for every request and response body of the order core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    Strict,
+    model_validator,
+)
+
+from orders_core.domain import CancelReason, Channel, OrderStatus, PaymentStatus
+from orders_core.phones import normalize_phone
+
+MAX_QUANTITY = 10_000
+MAX_AMOUNT = 10**13
+
+Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
+Quantity = Annotated[int, Strict(), Field(gt=0, le=MAX_QUANTITY)]
+Amount = Annotated[int, Strict(), Field(ge=0, le=MAX_AMOUNT)]
+PositiveAmount = Annotated[int, Strict(), Field(gt=0, le=MAX_AMOUNT)]
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=5000)]
+Metadata = Annotated[dict[str, Any], Field(max_length=50)]
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are errors, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerIn(Input):
+    """Who the order is for."""
+
+    name: ShortText | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+    address: LongText | None = None
+
+
+class Location(Input):
+    """A point on the map, as WhatsApp shares it."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class DeliveryIn(Input):
+    """Where and how the order is delivered."""
+
+    method: Literal["delivery", "pickup"] = "delivery"
+    address: LongText | None = None
+    location: Location | None = None
+    notes: LongText | None = None
+
+
+class OrderItemIn(Input):
+    """A catalog item by product_id (price from the catalog unless overridden) or an ad-hoc one."""
+
+    product_id: Annotated[str, Field(max_length=64)] | None = None
+    name: ShortText | None = None
+    quantity: Quantity
+    unit_price: Amount | None = None
+
+    @model_validator(mode="after")
+    def _catalog_or_adhoc(self) -> OrderItemIn:
+        if self.product_id is None and (self.name is None or self.unit_price is None):
+            raise ValueError("give a product_id, or a name and a unit_price for an ad-hoc item")
+        return self
+
+
+class OrderCreate(Input):
+    """POST /v1/orders."""
+
+    customer: CustomerIn
+    items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=100)]
+    channel: Channel = Channel.API
+    notes: LongText | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    discount: Amount = 0
+    tax: Amount = 0
+    delivery_fee: Amount = 0
+    delivery: DeliveryIn | None = None
+    webhook_urls: Annotated[list[HttpUrl], Field(max_length=5)] = Field(default_factory=list)
+    meta: Metadata = Field(default_factory=dict)
+
+
+class OrderUpdate(Input):
+    """PATCH /v1/orders/{id}: status, notes, metadata (merged; null deletes a key)."""
+
+    status: OrderStatus | None = None
+    notes: LongText | None = None
+    metadata: Metadata | None = None
+
+
+class CancelIn(Input):
+    """POST /v1/orders/{id}/cancel."""
+
+    reason: CancelReason = CancelReason.OTHER
+    note: LongText | None = None
+
+
+class PaymentIn(Input):
+    """POST /v1/orders/{id}/payments; amount defaults to what is still owed."""
+
+    amount: PositiveAmount | None = None
+    method: Literal["cash", "transfer", "card", "mobile_money", "pos", "other"] = "other"
+    reference: ShortText | None = None
+
+
+class ItemQuantity(Input):
+    """A quantity of one order line, by its item id."""
+
+    item_id: Annotated[str, Field(max_length=40)]
+    quantity: Quantity
+
+
+class RefundIn(Input):
+    """POST /v1/orders/{id}/refunds: by amount, by items, or both (amount wins)."""
+
+    amount: PositiveAmount | None = None
+    items: Annotated[list[ItemQuantity], Field(max_length=100)] = Field(default_factory=list)
+    reason: LongText | None = None
+
+    @model_validator(mode="after")
+    def _amount_or_items(self) -> RefundIn:
+        if self.amount is None and not self.items:
+            raise ValueError("give an amount, items, or both")
+        return self
+
+
+class FulfillmentIn(Input):
+    """POST /v1/orders/{id}/fulfillments; no items means everything not yet fulfilled."""
+
+    items: Annotated[list[ItemQuantity], Field(max_length=100)] = Field(default_factory=list)
+    tracking_number: ShortText | None = None
+    tracking_company: ShortText | None = None
+    tracking_url: HttpUrl | None = None
+    notify_customer: bool = True
+
+
+class TimelineEventIn(Input):
+    """POST /v1/orders/{id}/timeline."""
+
+    title: ShortText = Field(min_length=1)
+    description: LongText | None = None
+    type: Literal["success", "pending", "error", "info"] = "info"
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class ProductIn(Input):
+    """POST /v1/products."""
+
+    id: Annotated[str, Field(pattern=r"^prod_[a-z0-9_]{1,59}$")] | None = None
+    name: ShortText = Field(min_length=1)
+    unit_price: Amount
+    description: LongText | None = None
+    aliases: Annotated[list[ShortText], Field(max_length=20)] = Field(default_factory=list)
+    category: ShortText | None = None
+    available: bool = True
+
+
+class ProductUpdate(Input):
+    """PATCH /v1/products/{id}."""
+
+    name: ShortText | None = None
+    unit_price: Amount | None = None
+    description: LongText | None = None
+    aliases: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    category: ShortText | None = None
+    available: bool | None = None
+
+
+class Output(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class OrderItemOut(Output):
+    """One line of an order."""
+
+    id: str
+    product_id: str | None
+    name: str
+    quantity: int
+    unit_price: int
+    subtotal: int
+    refunded_quantity: int
+    fulfilled_quantity: int
+
+
+class OrderOut(Output):
+    """An order as the API shows it."""
+
+    id: str
+    object: Literal["order"] = "order"
+    number: int
+    status: OrderStatus
+    payment_status: PaymentStatus
+    channel: Channel
+    customer: dict[str, Any]
+    items: list[OrderItemOut]
+    subtotal: int
+    discount: int
+    tax: int
+    delivery_fee: int
+    total: int
+    amount_paid: int
+    amount_refunded: int
+    currency: str
+    notes: str | None
+    metadata: dict[str, Any]
+    delivery: dict[str, Any]
+    webhook_urls: list[str]
+    meta: dict[str, Any]
+    cancel_reason: CancelReason | None
+    cancel_note: str | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderList(Output):
+    """A page of orders."""
+
+    object: Literal["list"] = "list"
+    data: list[OrderOut]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+class PaymentOut(Output):
+    """A payment recorded on an order."""
+
+    id: str
+    object: Literal["payment"] = "payment"
+    order_id: str
+    amount: int
+    currency: str
+    method: str
+    reference: str | None
+    created_at: datetime
+
+
+class RefundOut(Output):
+    """A refund of an order."""
+
+    id: str
+    object: Literal["refund"] = "refund"
+    order_id: str
+    amount: int
+    currency: str
+    status: Literal["processed"] = "processed"
+    reason: str | None
+    items: list[dict[str, Any]]
+    created_at: datetime
+
+
+class FulfillmentOut(Output):
+    """A fulfillment of some or all of an order's items."""
+
+    id: str
+    object: Literal["fulfillment"] = "fulfillment"
+    order_id: str
+    status: Literal["shipped"] = "shipped"
+    items: list[dict[str, Any]]
+    tracking: dict[str, str | None]
+    notify_customer: bool
+    created_at: datetime
+
+
+class TimelineEventOut(Output):
+    """One entry in an order's timeline."""
+
+    id: str
+    object: Literal["timeline_event"] = "timeline_event"
+    kind: str
+    type: str
+    title: str
+    description: str | None
+    actor: str | None
+    metadata: dict[str, Any]
+    timestamp: datetime
+
+
+class ProductOut(Output):
+    """A product of the catalog."""
+
+    id: str
+    object: Literal["product"] = "product"
+    name: str
+    unit_price: int
+    currency: str
+    description: str | None
+    aliases: list[str]
+    category: str | None
+    available: bool
+
+
+class CustomerOut(Output):
+    """A customer known to the tenant."""
+
+    id: str
+    object: Literal["customer"] = "customer"
+    phone: str
+    name: str | None
+    email: str | None
+    address: str | None
+    opted_out: bool
+    last_inbound_at: datetime | None
+    created_at: datetime
+
+
+class StatusInfo(Output):
+    """One order status with the statuses it may move to."""
+
+    status: OrderStatus
+    description: str
+    terminal: bool
+    allowed_transitions: list[OrderStatus]
+
+
+class StatsOut(Output):
+    """Order statistics over a range, computed in SQL."""
+
+    object: Literal["order_stats"] = "order_stats"
+    currency: str
+    range: dict[str, datetime]
+    total_orders: int
+    revenue: int
+    average_order_value: int
+    by_status: dict[str, int]
+    by_payment_status: dict[str, int]
+    periods: list[dict[str, Any]]
+
+
+class OrderFilters(Input):
+    """Filters shared by the order list, the export and the stats."""
+
+    status: OrderStatus | None = None
+    payment_status: PaymentStatus | None = None
+    channel: Channel | None = None
+    customer_phone: Phone | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    q: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ListParams(OrderFilters):
+    """GET /v1/orders query parameters."""
+
+    limit: int = Field(default=25, ge=1, le=100)
+    starting_after: Annotated[str, Field(max_length=40)] | None = None
+
+
+class StatsParams(Input):
+    """GET /v1/orders/stats query parameters."""
+
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    period: Literal["daily", "weekly", "monthly"] = "daily"
+    channel: Channel | None = None
+
+
+class TimelineList(Output):
+    """The entries of an order's timeline, oldest first."""
+
+    object: Literal["list"] = "list"
+    data: list[TimelineEventOut]
+
+
+class StatusList(Output):
+    """Every order status with its allowed transitions."""
+
+    object: Literal["list"] = "list"
+    data: list[StatusInfo]
+
+
+class ProductList(Output):
+    """The tenant's products in menu order."""
+
+    object: Literal["list"] = "list"
+    data: list[ProductOut]
+
+
+class CustomerList(Output):
+    """A page of customers."""
+
+    object: Literal["list"] = "list"
+    data: list[CustomerOut]
+    has_more: bool
+
+
+class CustomerParams(Input):
+    """GET /v1/customers query parameters."""
+
+    limit: int = Field(default=25, ge=1, le=100)
+    starting_after: Annotated[str, Field(max_length=40)] | None = None
+    q: Annotated[str, Field(max_length=200)] | None = None

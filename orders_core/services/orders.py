@@ -1,0 +1,506 @@
+"""Use cases that create and change orders; the chat and the REST API both call these."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from orders_core.domain import (
+    CancelReason,
+    OrderStatus,
+    PaymentStatus,
+    allowed_transitions,
+    can_transition,
+    format_money,
+)
+from orders_core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from orders_core.events import add_timeline, emit
+from orders_core.models import (
+    Fulfillment,
+    Order,
+    OrderItem,
+    Payment,
+    Product,
+    Refund,
+    Tenant,
+    utcnow,
+)
+from orders_core.schemas import (
+    CancelIn,
+    FulfillmentIn,
+    ItemQuantity,
+    OrderCreate,
+    OrderUpdate,
+    PaymentIn,
+    RefundIn,
+    TimelineEventIn,
+)
+from orders_core.services.customers import upsert_customer
+
+_ORDER_ID = re.compile(r"^(?:ord_|#)?(\d{1,18})$")
+
+STATUS_TITLES = {
+    OrderStatus.PENDING: "Order placed",
+    OrderStatus.CONFIRMED: "Order confirmed",
+    OrderStatus.PREPARING: "Order being prepared",
+    OrderStatus.OUT_FOR_DELIVERY: "Order out for delivery",
+    OrderStatus.DELIVERED: "Order delivered",
+    OrderStatus.CANCELLED: "Order cancelled",
+}
+
+
+def parse_order_number(order_id: str) -> int | None:
+    """The per-tenant number in "ord_1042", "#1042" or "1042"; None if it is not one."""
+    match = _ORDER_ID.match(order_id.strip())
+    return int(match.group(1)) if match else None
+
+
+def get_order(session: Session, tenant_id: int, order_id: str, *, lock: bool = False) -> Order:
+    """The tenant's order by public id; NotFound for anything else, another tenant's included."""
+    number = parse_order_number(order_id)
+    if number is None:
+        raise NotFound(f"No such order: {order_id}", param="id")
+    query = (
+        select(Order)
+        .where(Order.tenant_id == tenant_id, Order.number == number)
+        .options(selectinload(Order.items))
+    )
+    if lock:
+        query = query.with_for_update()
+    order = session.scalars(query).one_or_none()
+    if order is None:
+        raise NotFound(f"No such order: {order_id}", param="id")
+    return order
+
+
+def _allocate_number(session: Session, tenant_id: int) -> int:
+    """The next order number of the tenant; the row lock serializes concurrent orders."""
+    stmt = (
+        update(Tenant)
+        .where(Tenant.id == tenant_id)
+        .values(next_order_number=Tenant.next_order_number + 1)
+        .returning(Tenant.next_order_number)
+    )
+    return int(session.execute(stmt).scalar_one()) - 1
+
+
+def _price_items(session: Session, tenant: Tenant, data: OrderCreate) -> list[OrderItem]:
+    codes = {item.product_id for item in data.items if item.product_id}
+    products = {
+        p.code: p
+        for p in session.scalars(
+            select(Product).where(Product.tenant_id == tenant.id, Product.code.in_(codes))
+        )
+    }
+    lines = []
+    for index, item in enumerate(data.items):
+        name, price = item.name, item.unit_price
+        if item.product_id is not None:
+            product = products.get(item.product_id)
+            if product is None:
+                raise ValidationFailed(
+                    f"No such product: {item.product_id}", param=f"items[{index}].product_id"
+                )
+            if not product.available:
+                raise ValidationFailed(
+                    f"{product.name} is not available", param=f"items[{index}].product_id"
+                )
+            name = name or product.name
+            price = product.unit_price if price is None else price
+        assert name is not None and price is not None  # guaranteed by OrderItemIn
+        lines.append(
+            OrderItem(
+                position=index,
+                product_code=item.product_id,
+                name=name,
+                quantity=item.quantity,
+                unit_price=price,
+                subtotal=price * item.quantity,
+            )
+        )
+    return lines
+
+
+def place_order(
+    session: Session,
+    tenant: Tenant,
+    data: OrderCreate,
+    *,
+    actor: str = "api",
+) -> Order:
+    """Create a pending, unpaid order priced from the catalog; timeline and outbox included."""
+    lines = _price_items(session, tenant, data)
+    subtotal = sum(line.subtotal for line in lines)
+    total = subtotal - data.discount + data.tax + data.delivery_fee
+    if total < 0:
+        raise ValidationFailed("discount is larger than the order", param="discount")
+    customer_snapshot = data.customer.model_dump(mode="json", exclude_none=True)
+    customer = None
+    if data.customer.phone:
+        customer = upsert_customer(
+            session,
+            tenant.id,
+            data.customer.phone,
+            name=data.customer.name,
+            email=data.customer.email,
+            address=data.customer.address,
+        )
+    delivery = data.delivery.model_dump(mode="json", exclude_none=True) if data.delivery else {}
+    if "address" not in delivery and data.customer.address:
+        delivery["address"] = data.customer.address
+    now = utcnow()
+    order = Order(
+        tenant_id=tenant.id,
+        number=_allocate_number(session, tenant.id),
+        status=OrderStatus.PENDING,
+        payment_status=PaymentStatus.UNPAID,
+        channel=data.channel,
+        customer_id=customer.id if customer else None,
+        customer_phone=data.customer.phone,
+        customer_name=data.customer.name or (customer.name if customer else None),
+        customer=customer_snapshot,
+        currency=tenant.currency,
+        subtotal=subtotal,
+        discount=data.discount,
+        tax=data.tax,
+        delivery_fee=data.delivery_fee,
+        total=total,
+        notes=data.notes,
+        meta=data.metadata,
+        delivery=delivery,
+        webhook_urls=[str(url) for url in data.webhook_urls],
+        webhook_meta=data.meta,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+        items=lines,
+    )
+    session.add(order)
+    session.flush()
+    add_timeline(
+        session,
+        order,
+        kind="status_changed",
+        type="pending",
+        title=STATUS_TITLES[OrderStatus.PENDING],
+        description=f"{len(lines)} item(s), total {format_money(total, tenant.currency)}",
+        actor=actor,
+        data={"status": "pending", "channel": order.channel},
+    )
+    emit(session, order, "order.created")
+    return order
+
+
+def transition(
+    session: Session,
+    order: Order,
+    target: OrderStatus,
+    *,
+    actor: str,
+    note: str | None = None,
+) -> Order:
+    """Move the order to `target` if the lifecycle allows it; the same status is a no-op."""
+    current = OrderStatus(order.status)
+    if target == current:
+        return order
+    if target == OrderStatus.CANCELLED:
+        return cancel_order(
+            session, order, CancelIn(reason=CancelReason.OTHER, note=note), actor=actor
+        )
+    if not can_transition(current, target):
+        raise_illegal(current, target)
+    _set_status(session, order, target, actor=actor, note=note)
+    return order
+
+
+def raise_illegal(current: OrderStatus, target: OrderStatus) -> None:
+    """Raise IllegalTransition naming the statuses that are allowed from `current`."""
+    allowed = [s.value for s in allowed_transitions(current)]
+    hint = f"allowed: {', '.join(allowed)}" if allowed else f"{current.value} is final"
+    raise IllegalTransition(
+        f"Cannot move an order from {current.value} to {target.value} ({hint})",
+        param="status",
+        details={"current": current.value, "requested": target.value, "allowed": allowed},
+    )
+
+
+def _set_status(
+    session: Session,
+    order: Order,
+    target: OrderStatus,
+    *,
+    actor: str,
+    note: str | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    previous = order.status
+    now = utcnow()
+    order.status = target
+    order.updated_at = now
+    order.status_changed_at = now
+    add_timeline(
+        session,
+        order,
+        kind="status_changed",
+        type="error" if target == OrderStatus.CANCELLED else "success",
+        title=STATUS_TITLES[target],
+        description=note,
+        actor=actor,
+        data={"from": previous, "to": target.value, **(extra or {})},
+    )
+    emit(session, order, "order.status_changed", {"previous_status": previous, **(extra or {})})
+
+
+def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) -> Order:
+    """Cancel with a reason; a paid order is refunded in full in the same transaction."""
+    current = OrderStatus(order.status)
+    if not can_transition(current, OrderStatus.CANCELLED):
+        raise_illegal(current, OrderStatus.CANCELLED)
+    if any(item.fulfilled_quantity for item in order.items):
+        raise Conflict("A fulfilled order cannot be cancelled; refund it instead", param="status")
+    order.cancel_reason = data.reason
+    order.cancel_note = data.note
+    order.cancelled_at = utcnow()
+    refundable = order.amount_paid - order.amount_refunded
+    if refundable > 0:
+        _refund(
+            session, order, refundable, [], reason=f"Order cancelled: {data.reason}", actor=actor
+        )
+    extra = {"reason": data.reason.value, "note": data.note}
+    _set_status(session, order, OrderStatus.CANCELLED, actor=actor, note=data.note, extra=extra)
+    emit(session, order, "order.cancelled", extra)
+    return order
+
+
+def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: str) -> Order:
+    """Apply a PATCH: notes replaced, metadata merged (None deletes a key), then the status."""
+    fields = data.model_fields_set
+    changed: list[str] = []
+    if "notes" in fields and data.notes != order.notes:
+        order.notes = data.notes
+        changed.append("notes")
+    if "metadata" in fields and data.metadata:
+        merged = dict(order.meta)
+        for key, value in data.metadata.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        if merged != order.meta:
+            order.meta = merged
+            changed.append("metadata")
+    if changed:
+        order.updated_at = utcnow()
+        emit(session, order, "order.updated", {"changed": changed})
+    if data.status is not None:
+        transition(session, order, data.status, actor=actor)
+    return order
+
+
+def record_payment(session: Session, order: Order, data: PaymentIn, *, actor: str) -> Payment:
+    """Record money received; the order is `paid` once the total is covered. No overpayment."""
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict("A cancelled order cannot take a payment", param="id")
+    due = order.total - order.amount_paid
+    if due <= 0:
+        raise Conflict("This order is already paid in full", param="amount")
+    amount = due if data.amount is None else data.amount
+    if amount > due:
+        raise ValidationFailed(
+            f"amount is more than the {due} still owed",
+            param="amount",
+            details={"amount_due": due},
+        )
+    payment = Payment(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        amount=amount,
+        method=data.method,
+        reference=data.reference,
+        created_at=utcnow(),
+    )
+    session.add(payment)
+    order.amount_paid += amount
+    if order.amount_paid >= order.total:
+        order.payment_status = PaymentStatus.PAID
+    order.updated_at = utcnow()
+    session.flush()
+    add_timeline(
+        session,
+        order,
+        kind="payment",
+        type="success",
+        title="Payment received",
+        description=f"{format_money(amount, order.currency)} by {data.method}",
+        actor=actor,
+        data={"payment_id": f"pay_{payment.id}", "amount": amount, "method": data.method},
+    )
+    emit(session, order, "payment.recorded", {"payment_id": f"pay_{payment.id}", "amount": amount})
+    return payment
+
+
+def _resolve_items(
+    order: Order, wanted: list[ItemQuantity], *, available: str
+) -> list[tuple[OrderItem, int]]:
+    by_id = {f"item_{item.id}": item for item in order.items}
+    picked = []
+    for index, request in enumerate(wanted):
+        item = by_id.get(request.item_id)
+        if item is None:
+            raise ValidationFailed(
+                f"No such item on this order: {request.item_id}", param=f"items[{index}].item_id"
+            )
+        left = item.quantity - getattr(item, available)
+        if request.quantity > left:
+            raise ValidationFailed(
+                f"Only {left} of {item.name} can be taken",
+                param=f"items[{index}].quantity",
+                details={"available": left},
+            )
+        picked.append((item, request.quantity))
+    return picked
+
+
+def refund_order(session: Session, order: Order, data: RefundIn, *, actor: str) -> Refund:
+    """Refund by amount and/or items, never more than was paid and not yet refunded."""
+    refundable = order.amount_paid - order.amount_refunded
+    if refundable <= 0:
+        raise Conflict("Nothing has been paid on this order to refund", param="amount")
+    picked = _resolve_items(order, data.items, available="refunded_quantity")
+    amount = data.amount if data.amount is not None else sum(i.unit_price * q for i, q in picked)
+    if amount > refundable:
+        raise ValidationFailed(
+            f"amount is more than the {refundable} refundable",
+            param="amount",
+            details={"refundable": refundable},
+        )
+    if amount <= 0:
+        raise ValidationFailed("The refund amount must be positive", param="amount")
+    return _refund(session, order, amount, picked, reason=data.reason, actor=actor)
+
+
+def _refund(
+    session: Session,
+    order: Order,
+    amount: int,
+    picked: list[tuple[OrderItem, int]],
+    *,
+    reason: str | None,
+    actor: str,
+) -> Refund:
+    for item, quantity in picked:
+        item.refunded_quantity += quantity
+    refund = Refund(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        amount=amount,
+        reason=reason,
+        items=[{"item_id": f"item_{i.id}", "quantity": q} for i, q in picked],
+        created_at=utcnow(),
+    )
+    session.add(refund)
+    order.amount_refunded += amount
+    order.payment_status = (
+        PaymentStatus.REFUNDED
+        if order.amount_refunded >= order.amount_paid
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    order.updated_at = utcnow()
+    session.flush()
+    add_timeline(
+        session,
+        order,
+        kind="refund",
+        type="info",
+        title="Refund issued",
+        description=f"{format_money(amount, order.currency)}" + (f": {reason}" if reason else ""),
+        actor=actor,
+        data={"refund_id": f"re_{refund.id}", "amount": amount},
+    )
+    emit(session, order, "refund.created", {"refund_id": f"re_{refund.id}", "amount": amount})
+    return refund
+
+
+def fulfill_order(
+    session: Session, order: Order, data: FulfillmentIn, *, actor: str
+) -> Fulfillment:
+    """Hand over items (all that are left when none are named) with tracking.
+
+    When nothing is left to fulfil, an open order moves on: to delivered for a pickup,
+    to out_for_delivery otherwise.
+    """
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict("A cancelled order cannot be fulfilled", param="id")
+    if data.items:
+        picked = _resolve_items(order, data.items, available="fulfilled_quantity")
+    else:
+        picked = [(i, i.quantity - i.fulfilled_quantity) for i in order.items]
+        picked = [(i, q) for i, q in picked if q > 0]
+        if not picked:
+            raise Conflict("Every item of this order is already fulfilled", param="items")
+    for item, quantity in picked:
+        item.fulfilled_quantity += quantity
+    fulfillment = Fulfillment(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        items=[{"item_id": f"item_{i.id}", "quantity": q} for i, q in picked],
+        tracking_number=data.tracking_number,
+        tracking_company=data.tracking_company,
+        tracking_url=str(data.tracking_url) if data.tracking_url else None,
+        notify_customer=data.notify_customer,
+        created_at=utcnow(),
+    )
+    session.add(fulfillment)
+    order.updated_at = utcnow()
+    session.flush()
+    tracking = {
+        "number": fulfillment.tracking_number,
+        "company": fulfillment.tracking_company,
+        "url": fulfillment.tracking_url,
+    }
+    add_timeline(
+        session,
+        order,
+        kind="fulfillment",
+        type="info",
+        title="Items dispatched",
+        description=fulfillment.tracking_number,
+        actor=actor,
+        data={"fulfillment_id": f"ful_{fulfillment.id}", "tracking": tracking},
+    )
+    extra = {
+        "fulfillment_id": f"ful_{fulfillment.id}",
+        "tracking": tracking,
+        "notify_customer": data.notify_customer,
+    }
+    emit(session, order, "fulfillment.created", extra)
+    if all(i.fulfilled_quantity >= i.quantity for i in order.items):
+        target = (
+            OrderStatus.DELIVERED
+            if order.delivery.get("method") == "pickup"
+            else OrderStatus.OUT_FOR_DELIVERY
+        )
+        if can_transition(OrderStatus(order.status), target):
+            _set_status(
+                session, order, target, actor=actor, note=None, extra={"tracking": tracking}
+            )
+    return fulfillment
+
+
+def add_note(session: Session, order: Order, data: TimelineEventIn, *, actor: str) -> Any:
+    """Append a custom entry to the order's timeline."""
+    event = add_timeline(
+        session,
+        order,
+        kind="note",
+        type=data.type,
+        title=data.title,
+        description=data.description,
+        actor=actor,
+        data=data.metadata,
+    )
+    session.flush()
+    return event

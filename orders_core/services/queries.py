@@ -1,0 +1,211 @@
+"""Reading orders: filtered keyset pages, SQL statistics, and a streamed export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from orders_core.domain import OrderStatus
+from orders_core.errors import DomainError
+from orders_core.models import Order, Tenant
+from orders_core.schemas import ListParams, OrderFilters, StatsParams
+from orders_core.services.orders import parse_order_number
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _conditions(tenant_id: int, filters: OrderFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Order.tenant_id == tenant_id]
+    if filters.status:
+        conditions.append(Order.status == filters.status)
+    if filters.payment_status:
+        conditions.append(Order.payment_status == filters.payment_status)
+    if filters.channel:
+        conditions.append(Order.channel == filters.channel)
+    if filters.customer_phone:
+        conditions.append(Order.customer_phone == filters.customer_phone)
+    if filters.created_after:
+        conditions.append(Order.created_at > _aware(filters.created_after))
+    if filters.created_before:
+        conditions.append(Order.created_at < _aware(filters.created_before))
+    if filters.q:
+        conditions.append(_search(filters.q))
+    return conditions
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    number = parse_order_number(q)
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    options = [
+        Order.customer_name.ilike(pattern, escape="\\"),
+        Order.customer_phone.like(pattern, escape="\\"),
+        Order.notes.ilike(pattern, escape="\\"),
+    ]
+    if number is not None:
+        options.append(Order.number == number)
+    return or_(*options)
+
+
+def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[list[Order], bool]:
+    """A page of the tenant's orders, newest first, after the `starting_after` cursor.
+
+    Keyset paging on (tenant_id, number): page 1000 costs what page 1 costs.
+    """
+    conditions = _conditions(tenant_id, params)
+    if params.starting_after is not None:
+        cursor = parse_order_number(params.starting_after)
+        if cursor is None:
+            raise DomainError(
+                "starting_after must be an order id like ord_1042", param="starting_after"
+            )
+        conditions.append(Order.number < cursor)
+    query = (
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.number.desc())
+        .limit(params.limit + 1)
+        .options(selectinload(Order.items))
+    )
+    rows = list(session.scalars(query))
+    return rows[: params.limit], len(rows) > params.limit
+
+
+def _range(params: StatsParams) -> tuple[datetime, datetime]:
+    end = _aware(params.created_before) if params.created_before else datetime.now(UTC)
+    start = _aware(params.created_after) if params.created_after else end - timedelta(days=30)
+    if start >= end:
+        raise DomainError("created_after must be before created_before", param="created_after")
+    return start, end
+
+
+def _bucket(session: Session, period: str, tz: str) -> ColumnElement[str]:
+    if session.get_bind().dialect.name == "postgresql":
+        unit = {"daily": "day", "weekly": "week", "monthly": "month"}[period]
+        local = func.timezone(tz, Order.created_at)
+        return func.to_char(func.date_trunc(unit, local), "YYYY-MM-DD")
+    # SQLite: shift by the zone's current offset (the tenant markets we serve keep no DST).
+    offset = ZoneInfo(tz).utcoffset(datetime.now()) or timedelta()
+    shift = f"{int(offset.total_seconds() // 60):+d} minutes"
+    if period == "daily":
+        return func.date(Order.created_at, shift)
+    if period == "weekly":
+        return func.date(Order.created_at, shift, "-6 days", "weekday 1")
+    return func.strftime("%Y-%m-01", Order.created_at, shift)
+
+
+def order_stats(session: Session, tenant: Tenant, params: StatsParams) -> dict[str, object]:
+    """Counts, revenue and average order value over a range, by status and by period (SQL only).
+
+    Revenue is the total of orders that were not cancelled.
+    """
+    start, end = _range(params)
+    where = [Order.tenant_id == tenant.id, Order.created_at >= start, Order.created_at < end]
+    if params.channel:
+        where.append(Order.channel == params.channel)
+    live = Order.status != OrderStatus.CANCELLED
+    revenue_expr = func.coalesce(func.sum(case((live, Order.total), else_=0)), 0)
+    live_count = func.count(case((live, 1)))
+    total, revenue, counted = session.execute(
+        select(func.count(), revenue_expr, live_count).where(*where)
+    ).one()
+    by_status = dict(
+        session.execute(
+            select(Order.status, func.count()).where(*where).group_by(Order.status)
+        ).tuples()
+    )
+    by_payment = dict(
+        session.execute(
+            select(Order.payment_status, func.count()).where(*where).group_by(Order.payment_status)
+        ).tuples()
+    )
+    bucket = _bucket(session, params.period, tenant.timezone).label("bucket")
+    periods = [
+        {"start": str(row.bucket), "orders": row.orders, "revenue": int(row.revenue)}
+        for row in session.execute(
+            select(bucket, func.count().label("orders"), revenue_expr.label("revenue"))
+            .where(*where)
+            .group_by(bucket)
+            .order_by(bucket)
+        )
+    ]
+    return {
+        "currency": tenant.currency,
+        "range": {"start": start, "end": end},
+        "total_orders": int(total),
+        "revenue": int(revenue),
+        "average_order_value": int(revenue) // counted if counted else 0,
+        "by_status": {s.value: int(by_status.get(s.value, 0)) for s in OrderStatus},
+        "by_payment_status": by_payment,
+        "periods": periods,
+    }
+
+
+EXPORT_COLUMNS = (
+    "id", "number", "status", "payment_status", "channel", "customer_name", "customer_phone",
+    "items", "subtotal", "discount", "tax", "delivery_fee", "total", "amount_paid",
+    "amount_refunded", "currency", "notes", "created_at", "updated_at",
+)  # fmt: skip
+EXPORT_BATCH = 500
+
+
+def _cell(value: object) -> object:
+    """Defuse spreadsheet formulas in text a customer wrote (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_row(order: Order) -> list[object]:
+    items = "; ".join(f"{i.quantity}x {i.name}" for i in order.items)
+    return [_cell(v) for v in [
+        order.public_id, order.number, order.status, order.payment_status, order.channel,
+        order.customer_name or "", order.customer_phone or "", items, order.subtotal,
+        order.discount, order.tax, order.delivery_fee, order.total, order.amount_paid,
+        order.amount_refunded, order.currency, order.notes or "",
+        order.created_at.isoformat(), order.updated_at.isoformat(),
+    ]]  # fmt: skip
+
+
+def export_csv(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    tenant_id: int,
+    filters: OrderFilters,
+) -> Iterator[str]:
+    """CSV text of the matching orders, newest first, in chunks.
+
+    Each batch is read in its own short session, so memory stays flat however many
+    orders there are, and no transaction stays open while the client downloads.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    yield buffer.getvalue()
+    conditions = _conditions(tenant_id, filters)
+    cursor: int | None = None
+    while True:
+        query: Select[tuple[Order]] = select(Order).where(*conditions)
+        if cursor is not None:
+            query = query.where(Order.number < cursor)
+        query = query.order_by(Order.number.desc()).limit(EXPORT_BATCH)
+        with sessions() as session:
+            batch = list(session.scalars(query.options(selectinload(Order.items))))
+            buffer.seek(0)
+            buffer.truncate()
+            for order in batch:
+                writer.writerow(_csv_row(order))
+            chunk = buffer.getvalue()
+        if not batch:
+            return
+        yield chunk
+        cursor = batch[-1].number
+        if len(batch) < EXPORT_BATCH:
+            return

@@ -1,0 +1,153 @@
+"""Tenants, staff numbers and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from orders_core.errors import NotFound, ValidationFailed
+from orders_core.models import ApiKey, StaffMember, Tenant, utcnow
+from orders_core.phones import normalize_phone
+from orders_core.tenant_settings import TenantSettings
+
+KEY_PREFIXES = {"live": "sk_live_", "test": "sk_test_"}
+
+
+def hash_key(raw: str) -> str:
+    """The stored form of an API key (SHA-256; keys are 256 random bits, so no salt is needed)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A key just made: `secret` is shown once and never stored."""
+
+    id: str
+    secret: str
+    mode: str
+    tenant_id: int
+
+
+def create_tenant(
+    session: Session,
+    *,
+    name: str,
+    currency: str,
+    timezone: str = "UTC",
+    whatsapp_number: str | None = None,
+    sms_number: str | None = None,
+    staff: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Tenant:
+    """A new tenant with its staff numbers; numbers are normalized to E.164."""
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationFailed("currency must be an ISO 4217 code like NGN", param="currency")
+    validated = TenantSettings.model_validate(settings or {})
+    tenant = Tenant(
+        name=name,
+        currency=currency.upper(),
+        timezone=timezone,
+        whatsapp_number=normalize_phone(whatsapp_number) if whatsapp_number else None,
+        sms_number=normalize_phone(sms_number) if sms_number else None,
+        settings=validated.model_dump(mode="json"),
+        created_at=utcnow(),
+    )
+    tenant.staff = [StaffMember(phone=normalize_phone(p), created_at=utcnow()) for p in staff or []]
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def create_api_key(
+    session: Session, tenant_id: int, *, mode: str = "live", name: str | None = None
+) -> NewApiKey:
+    """A new random key for the tenant; only its hash is stored."""
+    if mode not in KEY_PREFIXES:
+        raise ValidationFailed("mode must be live or test", param="mode")
+    secret = KEY_PREFIXES[mode] + secrets.token_urlsafe(32)
+    key = ApiKey(
+        tenant_id=tenant_id,
+        key_hash=hash_key(secret),
+        mode=mode,
+        last4=secret[-4:],
+        name=name,
+        created_at=utcnow(),
+    )
+    session.add(key)
+    session.flush()
+    return NewApiKey(id=f"key_{key.id}", secret=secret, mode=mode, tenant_id=tenant_id)
+
+
+def revoke_api_key(session: Session, key_id: str) -> ApiKey:
+    """Revoke a key by `key_<n>` id; it stops working at once."""
+    key = (
+        session.get(ApiKey, int(key_id.removeprefix("key_")))
+        if key_id.removeprefix("key_").isdigit()
+        else None
+    )
+    if key is None:
+        raise NotFound(f"No such API key: {key_id}", param="id")
+    key.revoked_at = key.revoked_at or utcnow()
+    return key
+
+
+def authenticate(session: Session, raw: str) -> ApiKey | None:
+    """The live (not revoked) key matching `raw`, or None."""
+    if not raw.startswith(tuple(KEY_PREFIXES.values())) or len(raw) > 200:
+        return None
+    return session.scalars(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None))
+    ).one_or_none()
+
+
+def touch_api_key(session: Session, key_id: int) -> None:
+    """Remember when a key was last used."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
+
+
+def get_tenant(session: Session, tenant_id: int) -> Tenant:
+    """The tenant by its database id, with staff loaded."""
+    tenant = session.scalars(
+        select(Tenant).where(Tenant.id == tenant_id).options(selectinload(Tenant.staff))
+    ).one_or_none()
+    if tenant is None:
+        raise NotFound(f"No such tenant: {tenant_id}")
+    return tenant
+
+
+def tenant_by_number(session: Session, number: str) -> Tenant | None:
+    """The tenant whose WhatsApp or SMS sender is `number` (E.164)."""
+    return session.scalars(
+        select(Tenant)
+        .where((Tenant.whatsapp_number == number) | (Tenant.sms_number == number))
+        .options(selectinload(Tenant.staff))
+    ).one_or_none()
+
+
+def tenant_settings(tenant: Tenant) -> TenantSettings:
+    """The tenant's settings, validated, with defaults for anything unset."""
+    return TenantSettings.model_validate(tenant.settings or {})
+
+
+def update_tenant_settings(
+    session: Session, tenant: Tenant, changes: dict[str, Any]
+) -> TenantSettings:
+    """Merge `changes` into the tenant's settings after validating the result."""
+    merged = {**tenant_settings(tenant).model_dump(mode="json"), **changes}
+    validated = TenantSettings.model_validate(merged)
+    tenant.settings = validated.model_dump(mode="json")
+    return validated
+
+
+def set_staff(session: Session, tenant: Tenant, phones: list[str]) -> None:
+    """Replace the tenant's staff numbers."""
+    wanted = {normalize_phone(p) for p in phones}
+    tenant.staff = [s for s in tenant.staff if s.phone in wanted] + [
+        StaffMember(phone=p, created_at=utcnow())
+        for p in sorted(wanted - {s.phone for s in tenant.staff})
+    ]

@@ -1,0 +1,36 @@
+"""Configuration read from the environment (and overridable in tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file under ./instance/, the embedded default."""
+    return f"sqlite:///{Path('instance').resolve() / 'chatorders.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything the product reads from its environment, with safe defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(default_factory=default_database_url)
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    public_base_url: str = "http://127.0.0.1:5000"
+    # Checking X-Twilio-Signature can be turned off only explicitly, for local development.
+    twilio_skip_signature_check: bool = False
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    cart_ttl_minutes: int = Field(default=120, ge=1)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    secret_key: str | None = None
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """True when real Twilio credentials are configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)

@@ -1,0 +1,34 @@
+"""A tenant's settings: notifications, reminders, delivery, templates, quiet hours."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Template(BaseModel):
+    """An approved WhatsApp template for one event: Content SID and variable names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_sid: str = Field(pattern=r"^HX[0-9a-fA-F]{32}$")
+    variables: list[str] = Field(default_factory=list, max_length=100)
+
+
+class TenantSettings(BaseModel):
+    """What a business can tune; every field has a default that works out of the box."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_notifications: bool = True
+    notify_web_orders_on_whatsapp: bool = True
+    delivers: bool = True
+    delivery_fee: int = Field(default=0, ge=0)
+    pending_reminder_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    auto_cancel_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    unpaid_reminder_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    abandoned_cart_minutes: int | None = Field(default=60, ge=1, le=7 * 24 * 60)
+    feedback_after_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    quiet_hours_start: int = Field(default=21, ge=0, le=23)
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)
+    templates: dict[str, Template] = Field(default_factory=dict)
+    greeting: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,178 @@
+"""/v1/products, /v1/customers and /v1/settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from orders_core.models import Customer
+from orders_core.presenters import customer_out, product_out
+from orders_core.schemas import (
+    CustomerList,
+    CustomerOut,
+    CustomerParams,
+    ProductIn,
+    ProductList,
+    ProductOut,
+    ProductUpdate,
+)
+from orders_core.services import catalog, customers
+from orders_core.services.tenants import get_tenant, tenant_settings, update_tenant_settings
+from orders_core.tenant_settings import TenantSettings
+from webhooks.context import db, tenant_id
+from webhooks.errors import ApiError
+from webhooks.idempotency import json_response, run_idempotent
+from webhooks.routes import api_route
+
+bp = Blueprint("catalog", __name__, url_prefix="/v1")
+
+WRITE_ERRORS = (400, 401, 404, 409, 415, 422, 429)
+
+
+@api_route(bp, "/products", "GET", summary="List products", response=ProductList, errors=(401, 429))
+def list_products() -> ProductList:
+    """The menu in order."""
+    with db().read() as session:
+        tenant = get_tenant(session, tenant_id())
+        return ProductList(
+            data=[
+                product_out(p, tenant.currency) for p in catalog.list_products(session, tenant.id)
+            ]
+        )
+
+
+@api_route(bp, "/products", "POST", summary="Add a product", body=ProductIn, response=ProductOut,
+           status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def add_product(body: ProductIn) -> Response:
+    """Add a product to the menu."""
+
+    def work(session: Session) -> Response:
+        tenant = get_tenant(session, tenant_id())
+        return json_response(
+            product_out(catalog.add_product(session, tenant.id, body), tenant.currency), 201
+        )
+
+    return run_idempotent(work)
+
+
+@api_route(bp, "/products/<code>", "GET", summary="Retrieve a product", response=ProductOut,
+           errors=(401, 404, 429))  # fmt: skip
+def get_product(code: str) -> ProductOut:
+    """One product."""
+    with db().read() as session:
+        tenant = get_tenant(session, tenant_id())
+        return product_out(catalog.get_product(session, tenant.id, code), tenant.currency)
+
+
+@api_route(bp, "/products/<code>", "PATCH", summary="Update a product", body=ProductUpdate,
+           response=ProductOut, errors=WRITE_ERRORS)  # fmt: skip
+def update_product(code: str, body: ProductUpdate) -> Response:
+    """Change price, name, aliases or availability."""
+
+    def work(session: Session) -> Response:
+        tenant = get_tenant(session, tenant_id())
+        product = catalog.update_product(
+            session, catalog.get_product(session, tenant.id, code), body
+        )
+        return json_response(product_out(product, tenant.currency), 200)
+
+    return run_idempotent(work)
+
+
+@api_route(bp, "/customers", "GET", summary="List customers", query=CustomerParams,
+           response=CustomerList, errors=(400, 401, 429))  # fmt: skip
+def list_customers(query: CustomerParams) -> CustomerList:
+    """Customers, newest first, cursor-paged by id."""
+    conditions = [Customer.tenant_id == tenant_id()]
+    if query.starting_after:
+        cursor = query.starting_after.removeprefix("cus_")
+        if not cursor.isdigit():
+            raise ApiError(
+                400, "starting_after must be a customer id like cus_12", param="starting_after"
+            )
+        conditions.append(Customer.id < int(cursor))
+    if query.q:
+        pattern = f"%{query.q}%"
+        conditions.append(or_(Customer.name.ilike(pattern), Customer.phone.like(pattern)))
+    with db().read() as session:
+        rows = list(
+            session.scalars(
+                select(Customer)
+                .where(*conditions)
+                .order_by(Customer.id.desc())
+                .limit(query.limit + 1)
+            )
+        )
+    return CustomerList(
+        data=[customer_out(c) for c in rows[: query.limit]], has_more=len(rows) > query.limit
+    )
+
+
+@api_route(bp, "/customers/<customer_id>", "GET", summary="Retrieve a customer",
+           response=CustomerOut, errors=(401, 404, 429))  # fmt: skip
+def get_customer(customer_id: str) -> CustomerOut:
+    """One customer by cus_ id or E.164 phone."""
+    with db().read() as session:
+        return customer_out(customers.get_customer(session, tenant_id(), customer_id))
+
+
+class SettingsOut(BaseModel):
+    """The business profile and its settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: str = "settings"
+    name: str
+    currency: str
+    timezone: str
+    whatsapp_number: str | None
+    sms_number: str | None
+    staff: list[str]
+    settings: TenantSettings
+
+
+class SettingsUpdate(BaseModel):
+    """PATCH /v1/settings: any of the tenant settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: dict[str, Any]
+
+
+def _settings_out(session: Session) -> SettingsOut:
+    tenant = get_tenant(session, tenant_id())
+    return SettingsOut(
+        name=tenant.name,
+        currency=tenant.currency,
+        timezone=tenant.timezone,
+        whatsapp_number=tenant.whatsapp_number,
+        sms_number=tenant.sms_number,
+        staff=[s.phone for s in tenant.staff],
+        settings=tenant_settings(tenant),
+    )
+
+
+@api_route(
+    bp, "/settings", "GET", summary="Business settings", response=SettingsOut, errors=(401, 429)
+)
+def get_settings() -> SettingsOut:
+    """The tenant's profile and settings."""
+    with db().read() as session:
+        return _settings_out(session)
+
+
+@api_route(bp, "/settings", "PATCH", summary="Change business settings", body=SettingsUpdate,
+           response=SettingsOut, errors=WRITE_ERRORS)  # fmt: skip
+def patch_settings(body: SettingsUpdate) -> Response:
+    """Merge the given settings (auto_notifications, reminders, templates, ...)."""
+
+    def work(session: Session) -> Response:
+        update_tenant_settings(session, get_tenant(session, tenant_id()), body.settings)
+        session.flush()
+        return json_response(_settings_out(session), 200)
+
+    return run_idempotent(work)

@@ -1,0 +1,196 @@
+"""/v1/orders: create, list, read, change, cancel, pay, refund, fulfil, timeline, stats, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, stream_with_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orders_core.domain import STATUS_DESCRIPTIONS, OrderStatus, allowed_transitions
+from orders_core.models import Order, TimelineEvent
+from orders_core.presenters import (
+    fulfillment_out,
+    order_out,
+    payment_out,
+    refund_out,
+    timeline_out,
+)
+from orders_core.schemas import (
+    CancelIn,
+    FulfillmentIn,
+    FulfillmentOut,
+    ListParams,
+    OrderCreate,
+    OrderFilters,
+    OrderList,
+    OrderOut,
+    OrderUpdate,
+    PaymentIn,
+    PaymentOut,
+    RefundIn,
+    RefundOut,
+    StatsOut,
+    StatsParams,
+    StatusInfo,
+    StatusList,
+    TimelineEventIn,
+    TimelineEventOut,
+    TimelineList,
+)
+from orders_core.services import orders as use
+from orders_core.services.queries import export_csv, list_orders, order_stats
+from orders_core.services.tenants import get_tenant
+from webhooks.context import db, tenant_id
+from webhooks.idempotency import json_response, run_idempotent
+from webhooks.routes import api_route
+
+bp = Blueprint("orders", __name__, url_prefix="/v1")
+
+WRITE_ERRORS = (400, 401, 404, 409, 415, 422, 429)
+READ_ERRORS = (400, 401, 404, 429)
+
+
+@api_route(bp, "/orders", "POST", summary="Create an order", body=OrderCreate,
+           response=OrderOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def create_order(body: OrderCreate) -> Response:
+    """Place an order priced from the catalog."""
+
+    def work(session: Session) -> Response:
+        tenant = get_tenant(session, tenant_id())
+        order = use.place_order(session, tenant, body, actor="api")
+        return json_response(order_out(order), 201)
+
+    return run_idempotent(work)
+
+
+@api_route(bp, "/orders", "GET", summary="List orders", query=ListParams,
+           response=OrderList, errors=READ_ERRORS)  # fmt: skip
+def list_(query: ListParams) -> OrderList:
+    """A page of orders, newest first."""
+    with db().read() as session:
+        orders, has_more = list_orders(session, tenant_id(), query)
+        data = [order_out(o) for o in orders]
+    return OrderList(data=data, has_more=has_more, next_cursor=data[-1].id if has_more else None)
+
+
+@api_route(bp, "/orders/stats", "GET", summary="Order statistics", query=StatsParams,
+           response=StatsOut, errors=READ_ERRORS)  # fmt: skip
+def stats(query: StatsParams) -> StatsOut:
+    """Counts, revenue and average order value, by status and period."""
+    with db().read() as session:
+        tenant = get_tenant(session, tenant_id())
+        return StatsOut.model_validate(order_stats(session, tenant, query))
+
+
+@api_route(bp, "/orders/export", "GET", summary="Export orders as CSV", query=OrderFilters,
+           errors=READ_ERRORS, content_type="text/csv")  # fmt: skip
+def export(query: OrderFilters) -> Response:
+    """The matching orders as a streamed CSV download."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    chunks = export_csv(db().read, tenant_id(), query)
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=orders-{stamp}.csv"
+    return response
+
+
+@api_route(bp, "/orders/<order_id>", "GET", summary="Retrieve an order",
+           response=OrderOut, errors=READ_ERRORS)  # fmt: skip
+def retrieve(order_id: str) -> OrderOut:
+    """One order with its lines."""
+    with db().read() as session:
+        return order_out(use.get_order(session, tenant_id(), order_id))
+
+
+def _change(order_id: str, change: Callable[[Session, Order], Any], status: int = 200) -> Response:
+    """Run `change(session, order)` on the locked order, idempotently, and answer with its result."""
+
+    def work(session: Session) -> Response:
+        order = use.get_order(session, tenant_id(), order_id, lock=True)
+        return json_response(change(session, order), status)
+
+    return run_idempotent(work)
+
+
+@api_route(bp, "/orders/<order_id>", "PATCH", summary="Update status, notes or metadata",
+           body=OrderUpdate, response=OrderOut, errors=WRITE_ERRORS)  # fmt: skip
+def update(order_id: str, body: OrderUpdate) -> Response:
+    """Change status (by the lifecycle), notes, or metadata (merged; null deletes a key)."""
+    return _change(order_id, lambda s, o: order_out(use.update_order(s, o, body, actor="api")))
+
+
+@api_route(bp, "/orders/<order_id>/cancel", "POST", summary="Cancel an order", body=CancelIn,
+           response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def cancel(order_id: str, body: CancelIn) -> Response:
+    """Cancel with a reason; a paid order is refunded."""
+    return _change(order_id, lambda s, o: order_out(use.cancel_order(s, o, body, actor="api")))
+
+
+@api_route(bp, "/orders/<order_id>/payments", "POST", summary="Record a payment", body=PaymentIn,
+           response=PaymentOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def pay(order_id: str, body: PaymentIn) -> Response:
+    """Record money received (by default, the balance due)."""
+    return _change(
+        order_id, lambda s, o: payment_out(use.record_payment(s, o, body, actor="api"), o), 201
+    )
+
+
+@api_route(bp, "/orders/<order_id>/refunds", "POST", summary="Refund an order", body=RefundIn,
+           response=RefundOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def refund(order_id: str, body: RefundIn) -> Response:
+    """Refund by amount and/or items, never above what was paid."""
+    return _change(
+        order_id, lambda s, o: refund_out(use.refund_order(s, o, body, actor="api"), o), 201
+    )
+
+
+@api_route(bp, "/orders/<order_id>/fulfillments", "POST", summary="Fulfil items with tracking",
+           body=FulfillmentIn, response=FulfillmentOut, status=201, errors=WRITE_ERRORS,
+           idempotent=True)  # fmt: skip
+def fulfill(order_id: str, body: FulfillmentIn) -> Response:
+    """Dispatch some or all items."""
+    return _change(
+        order_id, lambda s, o: fulfillment_out(use.fulfill_order(s, o, body, actor="api"), o), 201
+    )
+
+
+@api_route(bp, "/orders/<order_id>/timeline", "GET", summary="An order's timeline",
+           response=TimelineList, errors=READ_ERRORS)  # fmt: skip
+def timeline(order_id: str) -> TimelineList:
+    """Every entry of the order's history, oldest first."""
+    with db().read() as session:
+        order = use.get_order(session, tenant_id(), order_id)
+        events = session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.order_id == order.id)
+            .order_by(TimelineEvent.id)
+        )
+        return TimelineList(data=[timeline_out(e) for e in events])
+
+
+@api_route(bp, "/orders/<order_id>/timeline", "POST", summary="Add a timeline entry",
+           body=TimelineEventIn, response=TimelineEventOut, status=201, errors=WRITE_ERRORS,
+           idempotent=True)  # fmt: skip
+def add_timeline_event(order_id: str, body: TimelineEventIn) -> Response:
+    """Append a custom entry."""
+    return _change(order_id, lambda s, o: timeline_out(use.add_note(s, o, body, actor="api")), 201)
+
+
+@api_route(bp, "/order_statuses", "GET", summary="Order statuses and transitions",
+           response=StatusList, errors=(401, 429))  # fmt: skip
+def statuses() -> StatusList:
+    """The lifecycle: each status and where it may go."""
+    return StatusList(
+        data=[
+            StatusInfo(
+                status=s,
+                description=STATUS_DESCRIPTIONS[s],
+                terminal=not allowed_transitions(s),
+                allowed_transitions=list(allowed_transitions(s)),
+            )
+            for s in OrderStatus
+        ]
+    )

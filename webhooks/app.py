@@ -1,0 +1,48 @@
+"""The Flask application factory: every HTTP edge of chatorders in one app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from orders_core.db import Database
+from orders_core.settings import Settings
+from webhooks import health, openapi, pages, twilio
+from webhooks.api import catalog, messages, orders, webhook_endpoints
+from webhooks.auth import init_auth
+from webhooks.context import EXTENSION, AppServices
+from webhooks.errors import register_error_handlers
+from webhooks.ratelimit import RateLimiter
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    extras: dict[str, Any] | None = None,
+) -> Flask:
+    """A configured app; settings come from the environment unless given."""
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = AppServices(
+        settings=settings, db=db or Database.from_url(settings.database_url), extras=extras or {}
+    )
+    register_error_handlers(app)
+    init_auth(app, RateLimiter())
+
+    for blueprint in (
+        health.bp,
+        openapi.bp,
+        orders.bp,
+        catalog.bp,
+        messages.bp,
+        webhook_endpoints.bp,
+        twilio.bp,
+        pages.bp,
+    ):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,58 @@
+"""Bearer API keys for /v1, and the per-key rate limit."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import Flask, Response, g, request
+
+from orders_core.models import utcnow
+from orders_core.services.tenants import authenticate, touch_api_key
+from webhooks.context import db, services
+from webhooks.errors import error_response
+from webhooks.ratelimit import RateLimiter
+
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def init_auth(app: Flask, limiter: RateLimiter) -> None:
+    """Require a valid key on every /v1 request and count it against the key's limit."""
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        if not request.path.startswith("/v1/") and request.path != "/v1":
+            return None
+        token = bearer_token()
+        if token is None:
+            return error_response(
+                401, "unauthorized", "Send your API key as 'Authorization: Bearer sk_live_...'"
+            )
+        with db().read() as session:
+            key = authenticate(session, token)
+            if key is None:
+                return error_response(401, "unauthorized", "Invalid or revoked API key")
+            g.tenant_id, g.api_key_id = key.tenant_id, key.id
+            limit = key.rate_limit_per_minute or services().settings.rate_limit_per_minute
+            stale = key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_EVERY
+        if stale:
+            with db().write() as session:
+                touch_api_key(session, g.api_key_id)
+        retry_after = limiter.hit(f"key:{g.api_key_id}", limit)
+        if retry_after is not None:
+            response = error_response(
+                429,
+                "rate_limited",
+                f"Too many requests: {limit} per minute for this key",
+                details={"limit": limit, "window_seconds": 60},
+            )
+            response.headers["Retry-After"] = str(math.ceil(retry_after))
+            return response
+        return None

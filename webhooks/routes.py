@@ -1,0 +1,112 @@
+"""Declared API routes: one decorator parses the body and query with pydantic, serializes
+the answer, and records what the OpenAPI document says about the route."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from webhooks.errors import ApiError, validation_response
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What the OpenAPI document needs to know about one route."""
+
+    path: str
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[int, ...]
+    tag: str
+    content_type: str = "application/json"
+    idempotent: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def json_body() -> Any:
+    """The request's JSON body; a 415 for another content type, a 400 for broken JSON."""
+    if not request.is_json:
+        raise ApiError(415, "Send a JSON body with 'Content-Type: application/json'")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "The body is not valid JSON")
+    return data
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """The query string validated by `model`; repeated parameters are an error."""
+    args = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise ApiError(400, f"{key} given more than once", param=key)
+        args[key] = values[0]
+    return model.model_validate(args)
+
+
+def api_route(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    content_type: str = "application/json",
+    idempotent: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view; it receives `body=`/`query=` models and returns a model or Response."""
+    ROUTES.append(
+        RouteSpec(
+            path=(bp.url_prefix or "") + rule,
+            method=method.lower(),
+            summary=summary,
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            errors=errors,
+            tag=bp.name,
+            content_type=content_type,
+            idempotent=idempotent,
+        )
+    )
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Response:
+            try:
+                if body is not None:
+                    kwargs["body"] = body.model_validate(json_body())
+                if query is not None:
+                    kwargs["query"] = parse_query(query)
+            except ValidationError as exc:
+                return validation_response(exc)
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            out = jsonify(
+                result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            )
+            out.status_code = status
+            return out
+
+        bp.add_url_rule(rule, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate
