@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Signs simulator traffic when no Twilio account is configured (nothing real can reach us then).
+LOCAL_AUTH_TOKEN = "chatorders-local-simulator"
+
 
 def default_database_url() -> str:
     """A SQLite file under ./instance/, the embedded default."""
@@ -29,6 +32,11 @@ class Settings(BaseSettings):
     cart_ttl_minutes: int = Field(default=120, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     secret_key: str | None = None
+
+    @property
+    def inbound_auth_token(self) -> str:
+        """The token inbound webhooks are signed with: Twilio's, or a local one for the simulator."""
+        return self.twilio_auth_token or self.secret_key or LOCAL_AUTH_TOKEN
 
     @property
     def twilio_enabled(self) -> bool:

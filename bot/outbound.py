@@ -1,0 +1,80 @@
+"""Queueing outbound messages: recorded first (status `pending`), sent later by the dispatcher.
+
+Nothing here talks to Twilio. Writing the row in the caller's transaction means a message
+exists exactly when the change that caused it commits, and the dispatcher can retry or
+reconcile it without ever losing or doubling it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orders_core.models import Message, Tenant, utcnow
+
+PENDING = "pending"
+
+
+def twilio_address(channel: str, phone: str) -> str:
+    """The Twilio form of a number: whatsapp:+E164 for WhatsApp, +E164 for SMS."""
+    return f"whatsapp:{phone}" if channel == "whatsapp" else phone
+
+
+def sender_for(tenant: Tenant, channel: str) -> str:
+    """The tenant's sender address on `channel` (WhatsApp falls back to SMS and back)."""
+    number = (tenant.whatsapp_number if channel == "whatsapp" else tenant.sms_number) or (
+        tenant.sms_number or tenant.whatsapp_number or ""
+    )
+    return twilio_address(channel, number)
+
+
+def queue_message(
+    session: Session,
+    tenant: Tenant,
+    *,
+    to_phone: str,
+    channel: str,
+    kind: str,
+    body: str | None = None,
+    order_id: int | None = None,
+    outbox_event_id: int | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    status: str = PENDING,
+    not_before: datetime | None = None,
+) -> Message | None:
+    """Record an outbound message for the dispatcher; None if `dedupe_key` was used already.
+
+    `kind` is alert (to staff), notification (order status), reminder or reply.
+    """
+    if dedupe_key is not None:
+        taken = session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
+        if taken is not None:
+            return None
+    now = utcnow()
+    message = Message(
+        tenant_id=tenant.id,
+        direction="outbound",
+        channel=channel,
+        from_number=sender_for(tenant, channel),
+        to_number=twilio_address(channel, to_phone),
+        customer_phone=to_phone,
+        order_id=order_id,
+        outbox_event_id=outbox_event_id,
+        kind=kind,
+        body=body,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        status=status,
+        dedupe_key=dedupe_key,
+        next_attempt_at=not_before or now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
