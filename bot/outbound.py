@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session
 from orders_core.models import Message, Tenant, utcnow
 
 PENDING = "pending"
+SENDING = "sending"  # claimed and committed before Twilio is called
+NEEDS_TEMPLATE = "needs_template"  # outside WhatsApp's 24-hour window with no template
+SKIPPED = "skipped"  # not sent on purpose (opted out); the reason is in error_message
+FAILED = "failed"  # a permanent error (invalid number, opted out at Twilio)
+DEAD = "dead"  # transient errors until the retries ran out
+UNKNOWN = "unknown"  # a crash mid-send that Twilio could not confirm either way
 
 
 def twilio_address(channel: str, phone: str) -> str:
@@ -29,6 +35,48 @@ def sender_for(tenant: Tenant, channel: str) -> str:
         tenant.sms_number or tenant.whatsapp_number or ""
     )
     return twilio_address(channel, number)
+
+
+def new_message(
+    tenant: Tenant,
+    *,
+    to_phone: str,
+    channel: str,
+    kind: str,
+    body: str | None = None,
+    order_id: int | None = None,
+    outbox_event_id: int | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    status: str = PENDING,
+    not_before: datetime | None = None,
+    template: str | None = None,
+    variables: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """An outbound Message row, not yet added to any session (see queue_message)."""
+    now = now or utcnow()
+    return Message(
+        tenant_id=tenant.id,
+        direction="outbound",
+        channel=channel,
+        from_number=sender_for(tenant, channel),
+        to_number=twilio_address(channel, to_phone),
+        customer_phone=to_phone,
+        order_id=order_id,
+        outbox_event_id=outbox_event_id,
+        kind=kind,
+        body=body,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        payload={"template": template, "variables": variables or {}} if template else {},
+        status=status,
+        dedupe_key=dedupe_key,
+        next_attempt_at=not_before or now,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def queue_message(
@@ -46,34 +94,36 @@ def queue_message(
     dedupe_key: str | None = None,
     status: str = PENDING,
     not_before: datetime | None = None,
+    template: str | None = None,
+    variables: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Message | None:
     """Record an outbound message for the dispatcher; None if `dedupe_key` was used already.
 
-    `kind` is alert (to staff), notification (order status), reminder or reply.
+    `kind` is alert (to staff), notification (order status), reminder or reply. `template`
+    names the tenant template (TenantSettings.templates) to use outside WhatsApp's 24-hour
+    window, filled from `variables` by name. `now` is the caller's clock (default: the real one).
     """
     if dedupe_key is not None:
         taken = session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
         if taken is not None:
             return None
-    now = utcnow()
-    message = Message(
-        tenant_id=tenant.id,
-        direction="outbound",
+    message = new_message(
+        tenant,
+        to_phone=to_phone,
         channel=channel,
-        from_number=sender_for(tenant, channel),
-        to_number=twilio_address(channel, to_phone),
-        customer_phone=to_phone,
-        order_id=order_id,
-        outbox_event_id=outbox_event_id,
         kind=kind,
         body=body,
+        order_id=order_id,
+        outbox_event_id=outbox_event_id,
         content_sid=content_sid,
         content_variables=content_variables,
-        status=status,
         dedupe_key=dedupe_key,
-        next_attempt_at=not_before or now,
-        created_at=now,
-        updated_at=now,
+        status=status,
+        not_before=not_before,
+        template=template,
+        variables=variables,
+        now=now,
     )
     session.add(message)
     session.flush()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     HttpUrl,
     Strict,
+    StrictBool,
     model_validator,
 )
 
@@ -20,7 +23,34 @@ from orders_core.domain import CancelReason, Channel, OrderStatus, PaymentStatus
 from orders_core.phones import normalize_phone
 
 MAX_QUANTITY = 10_000
-MAX_AMOUNT = 10**13
+# Money columns are 32-bit INTEGER: no amount, line subtotal or order total may exceed this.
+MAX_AMOUNT = 10**15  # minor units; below 2**53, so JavaScript clients read it exactly
+MAX_URL_LENGTH = 2000
+_NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.[0-9]*)?\s*$")
+
+
+def _not_a_number(value: object) -> object:
+    """Refuse unix timestamps where an ISO 8601 date-time is expected."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("give an ISO 8601 date-time, like 2025-06-15T14:30:00Z")
+    return value
+
+
+def _to_utc(value: datetime) -> datetime:
+    """The same instant in UTC (a naive value is taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date-time out of range") from exc
+
+
+def _short_url(value: HttpUrl) -> HttpUrl:
+    if len(str(value)) > MAX_URL_LENGTH:
+        raise ValueError(f"URL longer than {MAX_URL_LENGTH} characters")
+    return value
+
 
 Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
 Quantity = Annotated[int, Strict(), Field(gt=0, le=MAX_QUANTITY)]
@@ -28,7 +58,11 @@ Amount = Annotated[int, Strict(), Field(ge=0, le=MAX_AMOUNT)]
 PositiveAmount = Annotated[int, Strict(), Field(gt=0, le=MAX_AMOUNT)]
 ShortText = Annotated[str, Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
-Metadata = Annotated[dict[str, Any], Field(max_length=50)]
+MAX_METADATA_KEYS = 50
+Metadata = Annotated[dict[str, Any], Field(max_length=MAX_METADATA_KEYS)]
+UtcDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
+Url = Annotated[HttpUrl, AfterValidator(_short_url)]
+Cursor = Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class Input(BaseModel):
@@ -49,8 +83,8 @@ class CustomerIn(Input):
 class Location(Input):
     """A point on the map, as WhatsApp shares it."""
 
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Annotated[float, Strict()] = Field(ge=-90, le=90)
+    longitude: Annotated[float, Strict()] = Field(ge=-180, le=180)
 
 
 class DeliveryIn(Input):
@@ -89,7 +123,7 @@ class OrderCreate(Input):
     tax: Amount = 0
     delivery_fee: Amount = 0
     delivery: DeliveryIn | None = None
-    webhook_urls: Annotated[list[HttpUrl], Field(max_length=5)] = Field(default_factory=list)
+    webhook_urls: Annotated[list[Url], Field(max_length=5)] = Field(default_factory=list)
     meta: Metadata = Field(default_factory=dict)
 
 
@@ -143,8 +177,8 @@ class FulfillmentIn(Input):
     items: Annotated[list[ItemQuantity], Field(max_length=100)] = Field(default_factory=list)
     tracking_number: ShortText | None = None
     tracking_company: ShortText | None = None
-    tracking_url: HttpUrl | None = None
-    notify_customer: bool = True
+    tracking_url: Url | None = None
+    notify_customer: StrictBool = True
 
 
 class TimelineEventIn(Input):
@@ -164,19 +198,19 @@ class ProductIn(Input):
     unit_price: Amount
     description: LongText | None = None
     aliases: Annotated[list[ShortText], Field(max_length=20)] = Field(default_factory=list)
-    category: ShortText | None = None
-    available: bool = True
+    category: Annotated[str, Field(max_length=100)] | None = None
+    available: StrictBool = True
 
 
 class ProductUpdate(Input):
     """PATCH /v1/products/{id}."""
 
-    name: ShortText | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     unit_price: Amount | None = None
     description: LongText | None = None
     aliases: Annotated[list[ShortText], Field(max_length=20)] | None = None
-    category: ShortText | None = None
-    available: bool | None = None
+    category: Annotated[str, Field(max_length=100)] | None = None
+    available: StrictBool | None = None
 
 
 class Output(BaseModel):
@@ -306,6 +340,14 @@ class ProductOut(Output):
     available: bool
 
 
+class DeletedOut(Output):
+    """What a DELETE answers: the id of the object that is gone."""
+
+    id: str
+    object: str
+    deleted: Literal[True] = True
+
+
 class CustomerOut(Output):
     """A customer known to the tenant."""
 
@@ -350,8 +392,8 @@ class OrderFilters(Input):
     payment_status: PaymentStatus | None = None
     channel: Channel | None = None
     customer_phone: Phone | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: UtcDateTime | None = None
+    created_before: UtcDateTime | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
 
 
@@ -359,14 +401,14 @@ class ListParams(OrderFilters):
     """GET /v1/orders query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Annotated[str, Field(max_length=40)] | None = None
+    starting_after: Cursor | None = None
 
 
 class StatsParams(Input):
     """GET /v1/orders/stats query parameters."""
 
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: UtcDateTime | None = None
+    created_before: UtcDateTime | None = None
     period: Literal["daily", "weekly", "monthly"] = "daily"
     channel: Channel | None = None
 
@@ -404,5 +446,5 @@ class CustomerParams(Input):
     """GET /v1/customers query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Annotated[str, Field(max_length=40)] | None = None
+    starting_after: Cursor | None = None
     q: Annotated[str, Field(max_length=200)] | None = None

@@ -8,16 +8,25 @@ from pydantic import BaseModel, ConfigDict, Field
 class Template(BaseModel):
     """An approved WhatsApp template for one event: Content SID and variable names."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     content_sid: str = Field(pattern=r"^HX[0-9a-fA-F]{32}$")
     variables: list[str] = Field(default_factory=list, max_length=100)
 
 
 class TenantSettings(BaseModel):
-    """What a business can tune; every field has a default that works out of the box."""
+    """What a business can tune; every field has a default that works out of the box.
 
-    model_config = ConfigDict(extra="forbid")
+    `templates` maps a message to the approved WhatsApp template sent in its place outside
+    the 24-hour window: order.created, order.confirmed, order.preparing,
+    order.out_for_delivery, order.delivered, order.cancelled, payment.recorded,
+    refund.created, fulfillment.created, reminder.unpaid, reminder.feedback,
+    reminder.abandoned_cart. Template variables may name: business, order_number,
+    customer_name, total, status, tracking_url, reason, note, amount, items.
+    Quiet hours (tenant's timezone, start == end turns them off) hold customer reminders.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     auto_notifications: bool = True
     notify_web_orders_on_whatsapp: bool = True

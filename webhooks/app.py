@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,9 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # The dashboard's session cookie; without SECRET_KEY a random key signs everyone out on restart.
+    app.secret_key = settings.secret_key or secrets.token_hex(32)
+    app.config.update(SESSION_COOKIE_NAME="chatorders_session", SESSION_COOKIE_SAMESITE="Lax")
     app.extensions[EXTENSION] = AppServices(
         settings=settings, db=db or Database.from_url(settings.database_url), extras=extras or {}
     )

@@ -206,13 +206,18 @@ def _menu_rows(path: Path, currency: str) -> list[dict[str, Any]]:
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            rows.append({
+            item: dict[str, Any] = {
                 "id": row.get("id") or None,
                 "name": row["name"],
                 "unit_price": parse_major_amount(row["price"], currency),
-                "aliases": [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()],
-                "category": row.get("category") or None,
-            })  # fmt: skip
+            }
+            if "aliases" in row:
+                item["aliases"] = [
+                    a.strip() for a in (row["aliases"] or "").split("|") if a.strip()
+                ]
+            if "category" in row:
+                item["category"] = row["category"] or None
+            rows.append(item)
     return rows
 
 

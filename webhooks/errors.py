@@ -47,12 +47,8 @@ def error_response(
     param: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Response:
-    """A JSON error: {"error": {"code", "message", "param", "details"}}."""
-    body: dict[str, Any] = {"code": code, "message": message}
-    if param is not None:
-        body["param"] = param
-    if details:
-        body["details"] = details
+    """A JSON error: {"error": {"code", "message", "param", "details"}}, every key present."""
+    body = {"code": code, "message": message, "param": param, "details": details or {}}
     response = jsonify({"error": body})
     response.status_code = status
     return response

@@ -72,10 +72,10 @@ def run_idempotent(work: Callable[[Session], Response]) -> Response:
         with db().write() as session:
             return work(session)
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
         raise ApiError(
             400,
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
             param="Idempotency-Key",
         )
     digest = _request_hash()

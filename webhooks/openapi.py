@@ -21,21 +21,15 @@ ERROR_SCHEMA = {
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message"],
+            "required": ["code", "message", "param", "details"],
             "properties": {
                 "code": {
                     "type": "string",
-                    "enum": sorted(
-                        set(HTTP_CODES.values())
-                        | {
-                            "illegal_transition",
-                            "idempotency_key_reused",
-                            "idempotency_in_progress",
-                        }
-                    ),
+                    "description": "Stable and machine-readable, e.g. "
+                    + ", ".join(sorted(set(HTTP_CODES.values()) | {"illegal_transition"})),
                 },
                 "message": {"type": "string"},
-                "param": {"type": "string"},
+                "param": {"type": ["string", "null"]},
                 "details": {"type": "object"},
             },
         }
@@ -53,11 +47,16 @@ ERROR_TEXT = {
 }
 
 
+PATH_EXAMPLES = {"order_id": "ord_1001", "code": "prod_jollof", "customer_id": "cus_1"}
+
+
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     names = re.findall(r"<(?:\w+:)?(\w+)>", rule)
     path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
     params = [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        | ({"example": PATH_EXAMPLES[n]} if n in PATH_EXAMPLES else {})
+        for n in names
     ]
     return path, params
 
@@ -67,14 +66,23 @@ def _query_params(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[
     schemas.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": _not_null(prop)}
         for name, prop in schema.get("properties", {}).items()
     ]
 
 
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter's schema without its `null` branch: absent is how to omit it."""
+    branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**branches[0], **rest}
+
+
 def _operation(route: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
-    _, path_params = _path(route.path)
-    slug = re.sub(r"\W+", "_", route.path).strip("_")
+    path, path_params = _path(route.path)
+    slug = re.sub(r"\W+", "_", path).strip("_")
     op: dict[str, Any] = {
         "summary": route.summary,
         "operationId": f"{route.method}_{slug}",

@@ -42,7 +42,43 @@ def json_body() -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise ApiError(400, "The body is not valid JSON")
+    _refuse_unstorable(data)
     return data
+
+
+def unstorable_text(value: Any, param: str = "") -> str | None:
+    """The param of the first string in `value` a database cannot store (NUL, lone surrogate)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return param
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return param
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{param}.{key}" if param else str(key)
+            found = unstorable_text(key, name) or unstorable_text(item, name)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unstorable_text(item, f"{param}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _refuse_unstorable(data: Any) -> None:
+    param = unstorable_text(data)
+    if param is not None:
+        message = "text must be valid Unicode without NUL characters"
+        problem = {"param": param, "message": message, "type": "unstorable_text"}
+        raise ApiError(
+            400, f"{param or 'body'}: {message}", param=param or None,
+            details={"errors": [problem]},
+        )  # fmt: skip
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
@@ -53,6 +89,7 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         if len(values) > 1:
             raise ApiError(400, f"{key} given more than once", param=key)
         args[key] = values[0]
+    _refuse_unstorable(args)
     return model.model_validate(args)
 
 
@@ -90,6 +127,9 @@ def api_route(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Response:
+            for name, value in kwargs.items():
+                if unstorable_text(value) is not None:
+                    raise ApiError(404, f"No such object: {value!r}", param=name)
             try:
                 if body is not None:
                     kwargs["body"] = body.model_validate(json_body())

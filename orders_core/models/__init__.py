@@ -13,6 +13,7 @@ from orders_core.models.orders import (
 )
 from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
 from orders_core.models.tenants import ApiKey, StaffMember, Tenant
+from orders_core.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -31,5 +32,7 @@ __all__ = [
     "StaffMember",
     "Tenant",
     "TimelineEvent",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

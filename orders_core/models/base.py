@@ -19,6 +19,8 @@ NAMING = {
 
 # BIGINT on PostgreSQL; INTEGER on SQLite so that it stays the rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Money in minor units: 64-bit everywhere (a 32-bit column caps an order near ₦21M).
+Money = BigInteger()
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
 

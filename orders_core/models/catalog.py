@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orders_core.models.base import Base, BigId, utcnow
+from orders_core.models.base import Base, BigId, Money, utcnow
 
 
 class Product(Base):
@@ -22,7 +22,7 @@ class Product(Base):
     code: Mapped[str] = mapped_column(String(64))  # the API id, e.g. prod_jollof
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    unit_price: Mapped[int]
+    unit_price: Mapped[int] = mapped_column(Money)
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     category: Mapped[str | None] = mapped_column(String(100))
     available: Mapped[bool] = mapped_column(default=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from orders_core.models.base import Base, BigId, utcnow
+from orders_core.models.base import Base, BigId, Money, utcnow
 
 
 class Order(Base):
@@ -34,13 +34,13 @@ class Order(Base):
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer: Mapped[dict[str, Any]] = mapped_column(default=dict)  # snapshot at order time
     currency: Mapped[str] = mapped_column(String(3))
-    subtotal: Mapped[int]
-    discount: Mapped[int] = mapped_column(default=0)
-    tax: Mapped[int] = mapped_column(default=0)
-    delivery_fee: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int]
-    amount_paid: Mapped[int] = mapped_column(default=0)
-    amount_refunded: Mapped[int] = mapped_column(default=0)
+    subtotal: Mapped[int] = mapped_column(Money)
+    discount: Mapped[int] = mapped_column(Money, default=0)
+    tax: Mapped[int] = mapped_column(Money, default=0)
+    delivery_fee: Mapped[int] = mapped_column(Money, default=0)
+    total: Mapped[int] = mapped_column(Money)
+    amount_paid: Mapped[int] = mapped_column(Money, default=0)
+    amount_refunded: Mapped[int] = mapped_column(Money, default=0)
     notes: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     delivery: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -74,8 +74,8 @@ class OrderItem(Base):
     product_code: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
-    unit_price: Mapped[int]
-    subtotal: Mapped[int]
+    unit_price: Mapped[int] = mapped_column(Money)
+    subtotal: Mapped[int] = mapped_column(Money)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
     fulfilled_quantity: Mapped[int] = mapped_column(default=0)
 
@@ -90,7 +90,7 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    amount: Mapped[int]
+    amount: Mapped[int] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -104,7 +104,7 @@ class Refund(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    amount: Mapped[int]
+    amount: Mapped[int] = mapped_column(Money)
     reason: Mapped[str | None] = mapped_column(Text)
     items: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

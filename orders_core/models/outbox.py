@@ -15,7 +15,10 @@ class OutboxEvent(Base):
     """A domain event written in the same transaction as the change it reports."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "processed_at", "id"),
+        Index("ix_outbox_order_pending", "order_id", "processed_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)  # evt_...

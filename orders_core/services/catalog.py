@@ -83,8 +83,16 @@ def update_product(session: Session, product: Product, data: ProductUpdate) -> P
     return product
 
 
+def delete_product(session: Session, product: Product) -> None:
+    """Remove a product from the menu; orders keep their own copy of its name and price."""
+    session.delete(product)
+
+
 def import_menu(session: Session, tenant_id: int, rows: Iterable[dict[str, Any]]) -> list[Product]:
-    """Add or update products from menu rows (id, name, unit_price, aliases, ...)."""
+    """Add or update products from menu rows (id, name, unit_price, aliases, ...).
+
+    An existing product keeps whatever a row leaves out (its aliases, availability, ...).
+    """
     result = []
     for row in rows:
         data = ProductIn.model_validate(row)
@@ -95,6 +103,6 @@ def import_menu(session: Session, tenant_id: int, rows: Iterable[dict[str, Any]]
         if existing is None:
             result.append(add_product(session, tenant_id, data.model_copy(update={"id": code})))
         else:
-            update_fields = data.model_dump(exclude={"id"})
+            update_fields = data.model_dump(exclude={"id"}, exclude_unset=True)
             result.append(update_product(session, existing, ProductUpdate(**update_fields)))
     return result

@@ -29,6 +29,8 @@ from orders_core.models import (
     utcnow,
 )
 from orders_core.schemas import (
+    MAX_AMOUNT,
+    MAX_METADATA_KEYS,
     CancelIn,
     FulfillmentIn,
     ItemQuantity,
@@ -40,7 +42,7 @@ from orders_core.schemas import (
 )
 from orders_core.services.customers import upsert_customer
 
-_ORDER_ID = re.compile(r"^(?:ord_|#)?(\d{1,18})$")
+_ORDER_ID = re.compile(r"^(?:ord_|#)?([0-9]{1,18})$")
 
 STATUS_TITLES = {
     OrderStatus.PENDING: "Order placed",
@@ -111,6 +113,11 @@ def _price_items(session: Session, tenant: Tenant, data: OrderCreate) -> list[Or
             name = name or product.name
             price = product.unit_price if price is None else price
         assert name is not None and price is not None  # guaranteed by OrderItemIn
+        if price * item.quantity > MAX_AMOUNT:
+            raise ValidationFailed(
+                f"The line total is above the largest amount ({MAX_AMOUNT})",
+                param=f"items[{index}].quantity",
+            )
         lines.append(
             OrderItem(
                 position=index,
@@ -137,6 +144,10 @@ def place_order(
     total = subtotal - data.discount + data.tax + data.delivery_fee
     if total < 0:
         raise ValidationFailed("discount is larger than the order", param="discount")
+    if max(subtotal, total) > MAX_AMOUNT:
+        raise ValidationFailed(
+            f"The order total is above the largest amount ({MAX_AMOUNT})", param="items"
+        )
     customer_snapshot = data.customer.model_dump(mode="json", exclude_none=True)
     customer = None
     if data.customer.phone:
@@ -289,6 +300,10 @@ def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: st
                 merged.pop(key, None)
             else:
                 merged[key] = value
+        if len(merged) > MAX_METADATA_KEYS:
+            raise ValidationFailed(
+                f"metadata may hold at most {MAX_METADATA_KEYS} keys", param="metadata"
+            )
         if merged != order.meta:
             order.meta = merged
             changed.append("metadata")

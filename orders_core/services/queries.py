@@ -1,26 +1,35 @@
-"""Reading orders: filtered keyset pages, SQL statistics, and a streamed export."""
+"""Reading orders and customers: filtered keyset pages, SQL statistics, and a streamed export."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.domain import OrderStatus
+from orders_core.domain import OrderStatus, PaymentStatus
 from orders_core.errors import DomainError
-from orders_core.models import Order, Tenant
-from orders_core.schemas import ListParams, OrderFilters, StatsParams
+from orders_core.models import Customer, Order, OrderItem, Tenant
+from orders_core.schemas import CustomerParams, ListParams, OrderFilters, StatsParams
 from orders_core.services.orders import parse_order_number
+
+_CUSTOMER_ID = re.compile(r"^cus_([0-9]{1,18})$")
 
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def like_pattern(q: str) -> str:
+    """A LIKE pattern matching `q` anywhere, with its wildcards taken literally (escape is \\)."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _conditions(tenant_id: int, filters: OrderFilters) -> list[ColumnElement[bool]]:
@@ -44,7 +53,7 @@ def _conditions(tenant_id: int, filters: OrderFilters) -> list[ColumnElement[boo
 
 def _search(q: str) -> ColumnElement[bool]:
     number = parse_order_number(q)
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = like_pattern(q)
     options = [
         Order.customer_name.ilike(pattern, escape="\\"),
         Order.customer_phone.like(pattern, escape="\\"),
@@ -79,9 +88,43 @@ def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[l
     return rows[: params.limit], len(rows) > params.limit
 
 
+def list_customers(
+    session: Session, tenant_id: int, params: CustomerParams
+) -> tuple[list[Customer], bool]:
+    """A page of the tenant's customers, newest first, after the `starting_after` cursor."""
+    conditions: list[ColumnElement[bool]] = [Customer.tenant_id == tenant_id]
+    if params.starting_after is not None:
+        match = _CUSTOMER_ID.match(params.starting_after)
+        if match is None:
+            raise DomainError(
+                "starting_after must be a customer id like cus_12", param="starting_after"
+            )
+        conditions.append(Customer.id < int(match.group(1)))
+    if params.q:
+        pattern = like_pattern(params.q)
+        conditions.append(
+            or_(
+                Customer.name.ilike(pattern, escape="\\"),
+                Customer.phone.like(pattern, escape="\\"),
+            )
+        )
+    rows = list(
+        session.scalars(
+            select(Customer).where(*conditions).order_by(Customer.id.desc()).limit(params.limit + 1)
+        )
+    )
+    return rows[: params.limit], len(rows) > params.limit
+
+
+DEFAULT_RANGE = timedelta(days=30)
+
+
 def _range(params: StatsParams) -> tuple[datetime, datetime]:
     end = _aware(params.created_before) if params.created_before else datetime.now(UTC)
-    start = _aware(params.created_after) if params.created_after else end - timedelta(days=30)
+    if params.created_after:
+        start = _aware(params.created_after)
+    else:
+        start = max(end, datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE) - DEFAULT_RANGE
     if start >= end:
         raise DomainError("created_after must be before created_before", param="created_after")
     return start, end
@@ -120,12 +163,12 @@ def order_stats(session: Session, tenant: Tenant, params: StatsParams) -> dict[s
     by_status = dict(
         session.execute(
             select(Order.status, func.count()).where(*where).group_by(Order.status)
-        ).tuples()
+        ).all()
     )
     by_payment = dict(
         session.execute(
             select(Order.payment_status, func.count()).where(*where).group_by(Order.payment_status)
-        ).tuples()
+        ).all()
     )
     bucket = _bucket(session, params.period, tenant.timezone).label("bucket")
     periods = [
@@ -144,7 +187,7 @@ def order_stats(session: Session, tenant: Tenant, params: StatsParams) -> dict[s
         "revenue": int(revenue),
         "average_order_value": int(revenue) // counted if counted else 0,
         "by_status": {s.value: int(by_status.get(s.value, 0)) for s in OrderStatus},
-        "by_payment_status": by_payment,
+        "by_payment_status": {s.value: int(by_payment.get(s.value, 0)) for s in PaymentStatus},
         "periods": periods,
     }
 
@@ -157,22 +200,46 @@ EXPORT_COLUMNS = (
 EXPORT_BATCH = 500
 
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+$")
+_EXPORT_FIELDS = (
+    Order.id, Order.number, Order.status, Order.payment_status, Order.channel,
+    Order.customer_name, Order.customer_phone, Order.subtotal, Order.discount, Order.tax,
+    Order.delivery_fee, Order.total, Order.amount_paid, Order.amount_refunded, Order.currency,
+    Order.notes, Order.created_at, Order.updated_at,
+)  # fmt: skip
+
+
 def _cell(value: object) -> object:
-    """Defuse spreadsheet formulas in text a customer wrote (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Defuse spreadsheet formulas in text a customer wrote (CSV injection); phones stay."""
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "-", "@", "\t", "\r")
+        and not _PLAIN_NUMBER.match(value)
+    ):
         return "'" + value
     return value
 
 
-def _csv_row(order: Order) -> list[object]:
-    items = "; ".join(f"{i.quantity}x {i.name}" for i in order.items)
+def _csv_row(order: Row[Any], items: str) -> list[object]:
     return [_cell(v) for v in [
-        order.public_id, order.number, order.status, order.payment_status, order.channel,
+        f"ord_{order.number}", order.number, order.status, order.payment_status, order.channel,
         order.customer_name or "", order.customer_phone or "", items, order.subtotal,
         order.discount, order.tax, order.delivery_fee, order.total, order.amount_paid,
         order.amount_refunded, order.currency, order.notes or "",
         order.created_at.isoformat(), order.updated_at.isoformat(),
     ]]  # fmt: skip
+
+
+def _item_summaries(session: Session, order_ids: list[int]) -> dict[int, str]:
+    lines: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(OrderItem.order_id, OrderItem.quantity, OrderItem.name)
+        .where(OrderItem.order_id.in_(order_ids))
+        .order_by(OrderItem.order_id, OrderItem.position)
+    )
+    for order_id, quantity, name in rows:
+        lines.setdefault(order_id, []).append(f"{quantity}x {name}")
+    return {order_id: "; ".join(parts) for order_id, parts in lines.items()}
 
 
 def export_csv(
@@ -192,20 +259,19 @@ def export_csv(
     conditions = _conditions(tenant_id, filters)
     cursor: int | None = None
     while True:
-        query: Select[tuple[Order]] = select(Order).where(*conditions)
+        query = select(*_EXPORT_FIELDS).where(*conditions)
         if cursor is not None:
             query = query.where(Order.number < cursor)
         query = query.order_by(Order.number.desc()).limit(EXPORT_BATCH)
         with sessions() as session:
-            batch = list(session.scalars(query.options(selectinload(Order.items))))
-            buffer.seek(0)
-            buffer.truncate()
-            for order in batch:
-                writer.writerow(_csv_row(order))
-            chunk = buffer.getvalue()
+            batch = session.execute(query).all()
+            items = _item_summaries(session, [row.id for row in batch])
         if not batch:
             return
-        yield chunk
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(_csv_row(row, items.get(row.id, "")) for row in batch)
+        yield buffer.getvalue()
         cursor = batch[-1].number
         if len(batch) < EXPORT_BATCH:
             return

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.errors import NotFound, ValidationFailed
+from orders_core.errors import DomainError, NotFound, ValidationFailed
 from orders_core.models import ApiKey, StaffMember, Tenant, utcnow
 from orders_core.phones import normalize_phone
 from orders_core.tenant_settings import TenantSettings
@@ -85,11 +87,8 @@ def create_api_key(
 
 def revoke_api_key(session: Session, key_id: str) -> ApiKey:
     """Revoke a key by `key_<n>` id; it stops working at once."""
-    key = (
-        session.get(ApiKey, int(key_id.removeprefix("key_")))
-        if key_id.removeprefix("key_").isdigit()
-        else None
-    )
+    match = re.match(r"^(?:key_)?([0-9]{1,18})$", key_id)
+    key = session.get(ApiKey, int(match.group(1))) if match else None
     if key is None:
         raise NotFound(f"No such API key: {key_id}", param="id")
     key.revoked_at = key.revoked_at or utcnow()
@@ -139,7 +138,12 @@ def update_tenant_settings(
 ) -> TenantSettings:
     """Merge `changes` into the tenant's settings after validating the result."""
     merged = {**tenant_settings(tenant).model_dump(mode="json"), **changes}
-    validated = TenantSettings.model_validate(merged)
+    try:
+        validated = TenantSettings.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        param = ".".join(str(part) for part in ("settings", *first["loc"]))
+        raise DomainError(f"{param}: {first['msg']}", param=param) from exc
     tenant.settings = validated.model_dump(mode="json")
     return validated
 

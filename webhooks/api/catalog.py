@@ -6,25 +6,23 @@ from typing import Any
 
 from flask import Blueprint, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from orders_core.models import Customer
 from orders_core.presenters import customer_out, product_out
 from orders_core.schemas import (
     CustomerList,
     CustomerOut,
     CustomerParams,
+    DeletedOut,
     ProductIn,
     ProductList,
     ProductOut,
     ProductUpdate,
 )
-from orders_core.services import catalog, customers
+from orders_core.services import catalog, customers, queries
 from orders_core.services.tenants import get_tenant, tenant_settings, update_tenant_settings
 from orders_core.tenant_settings import TenantSettings
 from webhooks.context import db, tenant_id
-from webhooks.errors import ApiError
 from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 
@@ -83,33 +81,26 @@ def update_product(code: str, body: ProductUpdate) -> Response:
     return run_idempotent(work)
 
 
+@api_route(bp, "/products/<code>", "DELETE", summary="Delete a product",
+           response=DeletedOut, errors=(401, 404, 429))  # fmt: skip
+def delete_product(code: str) -> Response:
+    """Take a product off the menu for good (placed orders keep their lines)."""
+
+    def work(session: Session) -> Response:
+        product = catalog.get_product(session, tenant_id(), code)
+        catalog.delete_product(session, product)
+        return json_response(DeletedOut(id=code, object="product"), 200)
+
+    return run_idempotent(work)
+
+
 @api_route(bp, "/customers", "GET", summary="List customers", query=CustomerParams,
            response=CustomerList, errors=(400, 401, 429))  # fmt: skip
 def list_customers(query: CustomerParams) -> CustomerList:
     """Customers, newest first, cursor-paged by id."""
-    conditions = [Customer.tenant_id == tenant_id()]
-    if query.starting_after:
-        cursor = query.starting_after.removeprefix("cus_")
-        if not cursor.isdigit():
-            raise ApiError(
-                400, "starting_after must be a customer id like cus_12", param="starting_after"
-            )
-        conditions.append(Customer.id < int(cursor))
-    if query.q:
-        pattern = f"%{query.q}%"
-        conditions.append(or_(Customer.name.ilike(pattern), Customer.phone.like(pattern)))
     with db().read() as session:
-        rows = list(
-            session.scalars(
-                select(Customer)
-                .where(*conditions)
-                .order_by(Customer.id.desc())
-                .limit(query.limit + 1)
-            )
-        )
-    return CustomerList(
-        data=[customer_out(c) for c in rows[: query.limit]], has_more=len(rows) > query.limit
-    )
+        rows, has_more = queries.list_customers(session, tenant_id(), query)
+    return CustomerList(data=[customer_out(c) for c in rows], has_more=has_more)
 
 
 @api_route(bp, "/customers/<customer_id>", "GET", summary="Retrieve a customer",

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.routing import BaseConverter
 
 from orders_core.domain import STATUS_DESCRIPTIONS, OrderStatus, allowed_transitions
 from orders_core.models import Order, TimelineEvent
@@ -49,6 +50,15 @@ from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 
 bp = Blueprint("orders", __name__, url_prefix="/v1")
+
+
+class OrderIdConverter(BaseConverter):
+    """An order id segment: anything but the collection's own sub-paths (stats, export)."""
+
+    regex = r"(?!(?:stats|export)$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("order_id", OrderIdConverter))
 
 WRITE_ERRORS = (400, 401, 404, 409, 415, 422, 429)
 READ_ERRORS = (400, 401, 404, 429)
@@ -97,7 +107,7 @@ def export(query: OrderFilters) -> Response:
     return response
 
 
-@api_route(bp, "/orders/<order_id>", "GET", summary="Retrieve an order",
+@api_route(bp, "/orders/<order_id:order_id>", "GET", summary="Retrieve an order",
            response=OrderOut, errors=READ_ERRORS)  # fmt: skip
 def retrieve(order_id: str) -> OrderOut:
     """One order with its lines."""
@@ -115,21 +125,21 @@ def _change(order_id: str, change: Callable[[Session, Order], Any], status: int 
     return run_idempotent(work)
 
 
-@api_route(bp, "/orders/<order_id>", "PATCH", summary="Update status, notes or metadata",
+@api_route(bp, "/orders/<order_id:order_id>", "PATCH", summary="Update status, notes or metadata",
            body=OrderUpdate, response=OrderOut, errors=WRITE_ERRORS)  # fmt: skip
 def update(order_id: str, body: OrderUpdate) -> Response:
     """Change status (by the lifecycle), notes, or metadata (merged; null deletes a key)."""
     return _change(order_id, lambda s, o: order_out(use.update_order(s, o, body, actor="api")))
 
 
-@api_route(bp, "/orders/<order_id>/cancel", "POST", summary="Cancel an order", body=CancelIn,
+@api_route(bp, "/orders/<order_id:order_id>/cancel", "POST", summary="Cancel an order", body=CancelIn,
            response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
 def cancel(order_id: str, body: CancelIn) -> Response:
     """Cancel with a reason; a paid order is refunded."""
     return _change(order_id, lambda s, o: order_out(use.cancel_order(s, o, body, actor="api")))
 
 
-@api_route(bp, "/orders/<order_id>/payments", "POST", summary="Record a payment", body=PaymentIn,
+@api_route(bp, "/orders/<order_id:order_id>/payments", "POST", summary="Record a payment", body=PaymentIn,
            response=PaymentOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
 def pay(order_id: str, body: PaymentIn) -> Response:
     """Record money received (by default, the balance due)."""
@@ -138,7 +148,7 @@ def pay(order_id: str, body: PaymentIn) -> Response:
     )
 
 
-@api_route(bp, "/orders/<order_id>/refunds", "POST", summary="Refund an order", body=RefundIn,
+@api_route(bp, "/orders/<order_id:order_id>/refunds", "POST", summary="Refund an order", body=RefundIn,
            response=RefundOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
 def refund(order_id: str, body: RefundIn) -> Response:
     """Refund by amount and/or items, never above what was paid."""
@@ -147,7 +157,7 @@ def refund(order_id: str, body: RefundIn) -> Response:
     )
 
 
-@api_route(bp, "/orders/<order_id>/fulfillments", "POST", summary="Fulfil items with tracking",
+@api_route(bp, "/orders/<order_id:order_id>/fulfillments", "POST", summary="Fulfil items with tracking",
            body=FulfillmentIn, response=FulfillmentOut, status=201, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
 def fulfill(order_id: str, body: FulfillmentIn) -> Response:
@@ -157,7 +167,7 @@ def fulfill(order_id: str, body: FulfillmentIn) -> Response:
     )
 
 
-@api_route(bp, "/orders/<order_id>/timeline", "GET", summary="An order's timeline",
+@api_route(bp, "/orders/<order_id:order_id>/timeline", "GET", summary="An order's timeline",
            response=TimelineList, errors=READ_ERRORS)  # fmt: skip
 def timeline(order_id: str) -> TimelineList:
     """Every entry of the order's history, oldest first."""
@@ -171,7 +181,7 @@ def timeline(order_id: str) -> TimelineList:
         return TimelineList(data=[timeline_out(e) for e in events])
 
 
-@api_route(bp, "/orders/<order_id>/timeline", "POST", summary="Add a timeline entry",
+@api_route(bp, "/orders/<order_id:order_id>/timeline", "POST", summary="Add a timeline entry",
            body=TimelineEventIn, response=TimelineEventOut, status=201, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
 def add_timeline_event(order_id: str, body: TimelineEventIn) -> Response:

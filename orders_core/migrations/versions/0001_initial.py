@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:33:03.660949
+Create Date: 2026-11-23 16:40:35.509931
 """
 
 from collections.abc import Sequence
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('unit_price', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
     sa.Column('aliases', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('category', sa.String(length=100), nullable=True),
     sa.Column('available', sa.Boolean(), nullable=False),
@@ -130,6 +130,24 @@ def upgrade() -> None:
     with op.batch_alter_table('staff_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_members_phone'), ['phone'], unique=False)
 
+    op.create_table('webhook_endpoints',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=True),
+    sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('salt', sa.String(length=64), nullable=False),
+    sa.Column('failing_since', orders_core.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disabled_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_webhook_endpoints_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
+    )
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_endpoints_tenant_id', ['tenant_id', 'id'], unique=False)
+
     op.create_table('orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -142,13 +160,13 @@ def upgrade() -> None:
     sa.Column('customer_name', sa.String(length=200), nullable=True),
     sa.Column('customer', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('subtotal', sa.Integer(), nullable=False),
-    sa.Column('discount', sa.Integer(), nullable=False),
-    sa.Column('tax', sa.Integer(), nullable=False),
-    sa.Column('delivery_fee', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Integer(), nullable=False),
-    sa.Column('amount_paid', sa.Integer(), nullable=False),
-    sa.Column('amount_refunded', sa.Integer(), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('discount', sa.BigInteger(), nullable=False),
+    sa.Column('tax', sa.BigInteger(), nullable=False),
+    sa.Column('delivery_fee', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('amount_paid', sa.BigInteger(), nullable=False),
+    sa.Column('amount_refunded', sa.BigInteger(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('metadata', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('delivery', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
@@ -196,8 +214,8 @@ def upgrade() -> None:
     sa.Column('product_code', sa.String(length=64), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('unit_price', sa.Integer(), nullable=False),
-    sa.Column('subtotal', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
     sa.Column('refunded_quantity', sa.Integer(), nullable=False),
     sa.Column('fulfilled_quantity', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
@@ -224,13 +242,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id', name=op.f('uq_outbox_public_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_order_pending', ['order_id', 'processed_at', 'id'], unique=False)
         batch_op.create_index('ix_outbox_pending', ['processed_at', 'id'], unique=False)
 
     op.create_table('payments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('method', sa.String(length=32), nullable=False),
     sa.Column('reference', sa.String(length=200), nullable=True),
     sa.Column('created_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -245,7 +264,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('items', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -312,11 +331,40 @@ def upgrade() -> None:
         batch_op.create_index('ix_messages_tenant_id', ['tenant_id', 'id'], unique=False)
         batch_op.create_index('ix_messages_tenant_phone_id', ['tenant_id', 'customer_phone', 'id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('outbox_event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('endpoint_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('delivered_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoints.id'], name=op.f('fk_webhook_deliveries_endpoint_id_webhook_endpoints'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outbox_event_id'], ['outbox.id'], name=op.f('fk_webhook_deliveries_outbox_event_id_outbox'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_webhook_deliveries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('outbox_event_id', 'url', name=op.f('uq_webhook_deliveries_outbox_event_id_url'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_endpoint', ['endpoint_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_endpoint')
+        batch_op.drop_index('ix_webhook_deliveries_due')
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_tenant_phone_id')
         batch_op.drop_index('ix_messages_tenant_id')
@@ -338,6 +386,7 @@ def downgrade() -> None:
     op.drop_table('payments')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending')
+        batch_op.drop_index('ix_outbox_order_pending')
 
     op.drop_table('outbox')
     with op.batch_alter_table('order_items', schema=None) as batch_op:
@@ -356,6 +405,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_customer_id'))
 
     op.drop_table('orders')
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_endpoints_tenant_id')
+
+    op.drop_table('webhook_endpoints')
     with op.batch_alter_table('staff_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_members_phone'))
 

@@ -1,0 +1,69 @@
+"""Delivery receipts: Twilio's status callbacks applied to outbound messages, never backwards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orders_core.models import Message, utcnow
+
+# Progress of a message that is getting through; `pending` is ours (not yet handed to Twilio).
+_PROGRESS = {
+    "pending": 0,
+    "queued": 1,
+    "accepted": 1,
+    "scheduled": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+}
+_REACHED = frozenset({"delivered", "read"})
+FAILURES = frozenset({"failed", "undelivered", "canceled"})
+
+
+def supersedes(current: str, incoming: str) -> bool:
+    """True when a callback saying `incoming` should replace the stored status `current`.
+
+    queued/accepted < sending < sent < delivered < read; failed, undelivered and canceled
+    are terminal, except that delivered/read beat undelivered (the handset got it after all).
+    Statuses we do not know never replace a known one.
+    """
+    if incoming == current:
+        return False
+    if current in FAILURES:
+        return current == "undelivered" and incoming in _REACHED
+    if incoming in FAILURES:
+        return current not in _REACHED
+    if incoming not in _PROGRESS:
+        return False
+    return current not in _PROGRESS or _PROGRESS[incoming] > _PROGRESS[current]
+
+
+def record_receipt(
+    session: Session,
+    sid: str,
+    status: str,
+    error_code: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> Message | None:
+    """Apply a status callback to the outbound message with this sid; None if there is none.
+
+    The row is locked, so concurrent callbacks for one message apply one at a time, and a
+    status that is not later than the stored one changes nothing.
+    """
+    message = session.scalars(
+        select(Message).where(Message.sid == sid, Message.direction == "outbound").with_for_update()
+    ).one_or_none()
+    if message is None:
+        return None
+    status = status.strip().lower()
+    if supersedes(message.status, status):
+        message.status = status
+        code = (error_code or "").strip()[:20]
+        message.error_code = code if code and status in FAILURES else None
+        message.updated_at = now or utcnow()
+    return message

@@ -1,0 +1,270 @@
+"""Periodic chasers: pending orders (staff, then auto-cancel), unpaid orders, abandoned carts,
+feedback after delivery. Each job takes `now` and returns how many messages it queued.
+
+Exactly once: a job locks the rows it looks at (FOR UPDATE SKIP LOCKED on PostgreSQL; the
+single SQLite writer otherwise) and records each message under a unique dedupe_key such as
+"pending-reminder:1:ord_1042:1", in the same transaction. A second scheduler process, or a
+restart, finds the key taken and sends nothing. The dispatcher sends what was queued.
+
+Customer reminders wait out the tenant's quiet hours (in the tenant's timezone): the job
+sends nothing then, and the next run after quiet_hours_end does. Staff reminders do not wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot import notifications as wording
+from bot.outbound import queue_message
+from orders_core.db import Database
+from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
+from orders_core.models import Conversation, Message, Order, StaffMember, Tenant
+from orders_core.presenters import order_payload
+from orders_core.schemas import CancelIn
+from orders_core.services.orders import cancel_order
+from orders_core.services.tenants import tenant_settings
+from orders_core.tenant_settings import TenantSettings
+
+CART_STATES = ("cart", "awaiting_confirmation")
+CART_NUDGE_GAP = timedelta(hours=24)
+MAX_CART_NUDGES = 2
+FEEDBACK_LOOKBACK = timedelta(days=7)  # turning feedback on does not ask about old orders
+AUTO_CANCEL_NOTE = "It was not confirmed in time."
+
+
+def in_quiet_hours(now: datetime, timezone: str, start: int, end: int) -> bool:
+    """True when `now` falls in [start, end) o'clock in `timezone` (wrapping past midnight)."""
+    if start == end:
+        return False
+    hour = now.astimezone(ZoneInfo(timezone)).hour
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def _tenants(session: Session) -> Iterator[tuple[Tenant, TenantSettings]]:
+    for tenant in session.scalars(select(Tenant).order_by(Tenant.id)):
+        yield tenant, tenant_settings(tenant)
+
+
+def _customer_quiet(tenant: Tenant, settings: TenantSettings, now: datetime) -> bool:
+    return in_quiet_hours(
+        now, tenant.timezone, settings.quiet_hours_start, settings.quiet_hours_end
+    )
+
+
+def _queue_once(session: Session, **fields: object) -> bool:
+    """queue_message under a savepoint: False when the dedupe_key is (or just got) taken."""
+    try:
+        with session.begin_nested():
+            return queue_message(session, **fields) is not None  # type: ignore[arg-type]
+    except IntegrityError:
+        return False
+
+
+def _chat_target(order: Order, settings: TenantSettings) -> str | None:
+    """The channel to remind the customer on, or None when they are not to be messaged."""
+    if not order.customer_phone or not settings.auto_notifications:
+        return None
+    if order.channel in ("whatsapp", "sms"):
+        return order.channel
+    return "whatsapp" if settings.notify_web_orders_on_whatsapp else None
+
+
+def _locked_orders(session: Session, *conditions: object) -> list[Order]:
+    query = (
+        select(Order)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(Order.id)
+        .options(selectinload(Order.items))
+        .with_for_update(skip_locked=True, of=Order)
+    )
+    return list(session.scalars(query))
+
+
+def remind_pending(database: Database, *, now: datetime) -> int:
+    """Alert staff about orders pending N minutes (again after 2N); auto-cancel after M."""
+    queued = 0
+    with database.write() as session:
+        for tenant, settings in list(_tenants(session)):
+            n = settings.pending_reminder_minutes
+            orders = _locked_orders(
+                session,
+                Order.tenant_id == tenant.id,
+                Order.status == OrderStatus.PENDING,
+                Order.status_changed_at <= now - timedelta(minutes=n),
+            )
+            staff = list(
+                session.scalars(select(StaffMember).where(StaffMember.tenant_id == tenant.id))
+            )
+            channel = "whatsapp" if tenant.whatsapp_number else "sms"
+            for order in orders:
+                waited = int((now - order.status_changed_at).total_seconds() // 60)
+                cancel_after = settings.auto_cancel_minutes
+                if cancel_after is not None and waited >= cancel_after:
+                    note = CancelIn(reason=CancelReason.OTHER, note=AUTO_CANCEL_NOTE)
+                    cancel_order(session, order, note, actor="scheduler")
+                    continue
+                round_ = 2 if waited >= 2 * n else 1
+                body = wording.staff_pending_reminder(order_payload(order), waited)
+                for member in staff:
+                    queued += _queue_once(
+                        session,
+                        tenant=tenant,
+                        to_phone=member.phone,
+                        channel=channel,
+                        kind="alert",
+                        body=body,
+                        order_id=order.id,
+                        dedupe_key=f"pending-reminder:{tenant.id}:{order.public_id}:{round_}:{member.phone}",
+                        not_before=now,
+                        now=now,
+                    )
+    return queued
+
+
+def remind_unpaid(database: Database, *, now: datetime) -> int:
+    """Remind customers once about confirmed orders still unpaid after unpaid_reminder_minutes."""
+    queued = 0
+    with database.write() as session:
+        for tenant, settings in list(_tenants(session)):
+            minutes = settings.unpaid_reminder_minutes
+            if minutes is None or _customer_quiet(tenant, settings, now):
+                continue
+            orders = _locked_orders(
+                session,
+                Order.tenant_id == tenant.id,
+                Order.status == OrderStatus.CONFIRMED,
+                Order.payment_status == PaymentStatus.UNPAID,
+                Order.status_changed_at <= now - timedelta(minutes=minutes),
+            )
+            for order in orders:
+                channel = _chat_target(order, settings)
+                if channel is None:
+                    continue
+                notice = wording.unpaid_reminder(order_payload(order), tenant.name)
+                queued += _queue_once(
+                    session,
+                    tenant=tenant,
+                    to_phone=order.customer_phone,
+                    channel=channel,
+                    kind="reminder",
+                    body=notice.body,
+                    order_id=order.id,
+                    dedupe_key=f"unpaid-reminder:{tenant.id}:{order.public_id}:1",
+                    not_before=now,
+                    now=now,
+                    template=notice.template,
+                    variables=notice.variables,
+                )
+    return queued
+
+
+def ask_feedback(database: Database, *, now: datetime) -> int:
+    """Ask customers once for feedback feedback_after_minutes after delivery."""
+    queued = 0
+    with database.write() as session:
+        for tenant, settings in list(_tenants(session)):
+            minutes = settings.feedback_after_minutes
+            if minutes is None or _customer_quiet(tenant, settings, now):
+                continue
+            orders = _locked_orders(
+                session,
+                Order.tenant_id == tenant.id,
+                Order.status == OrderStatus.DELIVERED,
+                Order.status_changed_at <= now - timedelta(minutes=minutes),
+                Order.status_changed_at > now - FEEDBACK_LOOKBACK,
+            )
+            for order in orders:
+                channel = _chat_target(order, settings)
+                if channel is None:
+                    continue
+                notice = wording.feedback_request(order_payload(order), tenant.name)
+                queued += _queue_once(
+                    session,
+                    tenant=tenant,
+                    to_phone=order.customer_phone,
+                    channel=channel,
+                    kind="reminder",
+                    body=notice.body,
+                    order_id=order.id,
+                    dedupe_key=f"feedback:{tenant.id}:{order.public_id}",
+                    not_before=now,
+                    now=now,
+                    template=notice.template,
+                    variables=notice.variables,
+                )
+    return queued
+
+
+def _nudge_number(session: Session, key_prefix: str, now: datetime) -> int | None:
+    """Which nudge (1 or 2) this cart is due for now, or None."""
+    sent = list(
+        session.scalars(
+            select(Message.created_at)
+            .where(
+                Message.dedupe_key.in_([f"{key_prefix}:{i}" for i in range(1, MAX_CART_NUDGES + 1)])
+            )
+            .order_by(Message.created_at)
+        )
+    )
+    if len(sent) >= MAX_CART_NUDGES:
+        return None
+    if sent and now - sent[-1] < CART_NUDGE_GAP:
+        return None
+    return len(sent) + 1
+
+
+def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
+    """Nudge customers about carts idle for abandoned_cart_minutes: at most two, 24 h apart.
+
+    The first nudge is inside WhatsApp's window (the customer wrote recently); a second one,
+    a day later, goes by the tenant's template or is held as `needs_template`.
+    """
+    queued = 0
+    with database.write() as session:
+        for tenant, settings in list(_tenants(session)):
+            minutes = settings.abandoned_cart_minutes
+            if minutes is None or not settings.auto_notifications:
+                continue
+            if _customer_quiet(tenant, settings, now):
+                continue
+            carts = session.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.tenant_id == tenant.id,
+                    Conversation.state.in_(CART_STATES),
+                    Conversation.last_activity_at <= now - timedelta(minutes=minutes),
+                )
+                .order_by(Conversation.id)
+                .with_for_update(skip_locked=True)
+            )
+            for conversation in carts:
+                if not conversation.cart:
+                    continue
+                prefix = (
+                    f"abandoned-cart:{tenant.id}:{conversation.phone}:"
+                    f"{int(conversation.last_activity_at.timestamp())}"
+                )
+                number = _nudge_number(session, prefix, now)
+                if number is None:
+                    continue
+                notice = wording.cart_nudge(conversation.cart, tenant.name)
+                queued += _queue_once(
+                    session,
+                    tenant=tenant,
+                    to_phone=conversation.phone,
+                    channel="whatsapp" if tenant.whatsapp_number else "sms",
+                    kind="reminder",
+                    body=notice.body,
+                    dedupe_key=f"{prefix}:{number}",
+                    not_before=now,
+                    now=now,
+                    template=notice.template,
+                    variables=notice.variables,
+                )
+    return queued

@@ -1,0 +1,445 @@
+"""What the bot says: every reply's wording (WhatsApp formatting), and the TwiML around it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.cart import CartLine, cart_total
+from orders_core.domain import OrderStatus, format_money
+from orders_core.models import Order, Product
+
+# One WhatsApp/SMS message holds at most 1,600 characters; longer replies are split.
+MAX_REPLY = 1600
+# What MessagingResponse().to_xml() gives: "no reply".
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+STATUS_WORDS = {
+    OrderStatus.PENDING: "waiting for the restaurant to confirm it",
+    OrderStatus.CONFIRMED: "confirmed by the restaurant",
+    OrderStatus.PREPARING: "being prepared",
+    OrderStatus.OUT_FOR_DELIVERY: "out for delivery",
+    OrderStatus.DELIVERED: "delivered",
+    OrderStatus.CANCELLED: "cancelled",
+}
+STOP_NOTE = "(Reply STOP to stop all messages from us.)"
+ORDER_HINT = "Tell me what you'd like, e.g. *2 jollof and a chapman*, or reply *MENU*."
+
+
+def twiml(text: str) -> str:
+    """A TwiML answer carrying `text`, split into several messages when it is too long."""
+    response = MessagingResponse()
+    for part in split_reply(text):
+        response.message(part)
+    return response.to_xml()
+
+
+def split_reply(text: str, limit: int = MAX_REPLY) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at line breaks where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:limit]]
+
+
+def cart_lines(lines: Sequence[CartLine], currency: str) -> str:
+    """The cart as lines with prices and the total."""
+    rows = [
+        f"• {line.quantity} × {line.name} — {format_money(line.subtotal, currency)}"
+        for line in lines
+    ]
+    rows.append(f"*Total: {format_money(cart_total(lines), currency)}*")
+    return "\n".join(rows)
+
+
+def added(items: Sequence[tuple[int, str]]) -> str:
+    """What was just put in the cart."""
+    return "Added " + ", ".join(f"{quantity} × {name}" for quantity, name in items) + "."
+
+
+def quantity_set(name: str, quantity: int) -> str:
+    """A quantity changed (zero removes the product)."""
+    return f"{name}: now {quantity}." if quantity else f"Removed {name}."
+
+
+def removed(name: str, quantity: int) -> str:
+    """A product (or `quantity` of it; 0 means all) taken out of the cart."""
+    return f"Removed {quantity} × {name}." if quantity else f"Removed {name}."
+
+
+def not_in_cart(name: str) -> str:
+    """A product asked to be removed that the cart does not hold."""
+    return f"{name} isn't in your cart."
+
+
+def already_placed(number: int) -> str:
+    """Answer to YES after the order went through."""
+    return (
+        f"Your order #{number} is already placed. Reply *STATUS* to see where it is, "
+        "or send new items to start another order."
+    )
+
+
+def address_saved(address: str) -> str:
+    """Confirmation of a delivery address."""
+    return f"📍 Got it, we'll deliver to: {address}"
+
+
+def cart_reply(lines: Sequence[CartLine], currency: str, *, heading: str = "Your cart") -> str:
+    """The cart and what to do next."""
+    if not lines:
+        return "Your cart is empty. " + ORDER_HINT
+    return (
+        f"*{heading}:*\n{cart_lines(lines, currency)}\n\n"
+        "Reply *YES* to place the order, or send more items, e.g. *1 zobo*. "
+        "To change a quantity: *make it 2 jollof*; to remove: *remove chapman*."
+    )
+
+
+def checkout_reply(
+    lines: Sequence[CartLine],
+    currency: str,
+    *,
+    delivery_fee: int,
+    address: str | None,
+    delivers: bool,
+) -> str:
+    """The order summary that asks for the final YES."""
+    total = cart_total(lines) + delivery_fee
+    text = f"*Your order:*\n{cart_lines(lines, currency)}"
+    if delivery_fee:
+        text += (
+            f"\nDelivery: {format_money(delivery_fee, currency)}"
+            f"\n*To pay: {format_money(total, currency)}*"
+        )
+    if delivers and address:
+        text += f"\n\n📍 Deliver to: {address}\n(Send another address to change it.)"
+    return text + "\n\nReply *YES* to place the order or *NO* to keep editing."
+
+
+def menu_reply(products: Iterable[Product], currency: str, business: str) -> str:
+    """The menu grouped by category, with prices."""
+    rows = [f"*{business} — menu*"]
+    category: str | None = None
+    for product in products:
+        if product.category != category and product.category:
+            rows.append(f"\n_{product.category}_")
+        category = product.category
+        rows.append(f"• {product.name} — {format_money(product.unit_price, currency)}")
+    if len(rows) == 1:
+        return "The menu is empty right now, sorry. Please check back later."
+    rows.append("\n" + ORDER_HINT)
+    return "\n".join(rows)
+
+
+def greeting(business: str, name: str | None, custom: str | None) -> str:
+    """Hello, and how to order."""
+    hello = f"Hi {name}! 👋" if name else "Hi! 👋"
+    return f"{hello} {custom or f'Welcome to *{business}*.'}\n{ORDER_HINT}"
+
+
+def help_reply(business: str) -> str:
+    """What a customer can say."""
+    return (
+        f"I take orders for *{business}*. You can say:\n"
+        "• *MENU* — see what we have\n"
+        "• *2 jollof and a chapman* — add to your cart\n"
+        "• *make it 3 jollof* / *remove chapman* — change it\n"
+        "• *CART* — see your cart · *CLEAR* — empty it\n"
+        "• *YES* — place the order\n"
+        "• *STATUS* — where is my order · *CANCEL* — cancel a pending order\n"
+        "• *HUMAN* — talk to a person\n"
+        "• *STOP* — no more messages from us"
+    )
+
+
+def media_reply(business: str) -> str:
+    """Answer to a picture, voice note or file without text."""
+    return "I can only read text messages for now, sorry. 🙏\n\n" + help_reply(business)
+
+
+def did_you_mean(text: str, suggestions: Sequence[str]) -> str:
+    """A clarifying question about words that matched no product."""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if not suggestions:
+        return f'I couldn\'t find "{shown}" on the menu. Reply *MENU* to see what we have.'
+    names = " or ".join(f"*{name}*" for name in suggestions[:3])
+    return f'I couldn\'t find "{shown}". Did you mean {names}?'
+
+
+def you_are_welcome(name: str | None) -> str:
+    """Answer to a thank-you."""
+    who = f", {name}" if name else ""
+    return f"You're welcome{who}! Reply *STATUS* to check on your order, or *MENU* to order again."
+
+
+def not_understood() -> str:
+    """Answer to text that is neither an item nor a command."""
+    return "Sorry, I didn't understand that. " + ORDER_HINT + "\nReply *HELP* for more."
+
+
+def expired_notice(minutes: int) -> str:
+    """Why an earlier cart is gone."""
+    hours, rest = divmod(minutes, 60)
+    span = f"{hours} hour{'s' if hours != 1 else ''}" if hours and not rest else f"{minutes} min"
+    return f"Your previous cart expired after {span} without messages, so I cleared it."
+
+
+def ask_address() -> str:
+    """The question for a delivery address."""
+    return (
+        "Where should we deliver? 📍 Send your address (street, area, landmark) "
+        "or share your location."
+    )
+
+
+def address_needed(lines: Sequence[CartLine], currency: str) -> str:
+    """The order so far, and the question for the address that will place it."""
+    return (
+        f"Almost done! *Your order:*\n{cart_lines(lines, currency)}\n\n{ask_address()}\n"
+        "(Reply *NO* to keep editing.)"
+    )
+
+
+def order_placed(order: Order, *, delivering: bool) -> str:
+    """Confirmation that an order went to the restaurant."""
+    lines = [
+        f"✅ Order *#{order.number}* placed!",
+        *(
+            f"• {i.quantity} × {i.name} — {format_money(i.subtotal, order.currency)}"
+            for i in order.items
+        ),
+    ]
+    if order.delivery_fee:
+        lines.append(f"Delivery: {format_money(order.delivery_fee, order.currency)}")
+    lines.append(f"*Total: {format_money(order.total, order.currency)}*")
+    if delivering and order.delivery.get("address"):
+        lines.append(f"📍 {order.delivery['address']}")
+    lines.append(
+        "\nWe'll message you when the restaurant confirms it. "
+        "Reply *STATUS* anytime, or *CANCEL* to cancel while it is pending."
+    )
+    return "\n".join(lines)
+
+
+def order_status(order: Order) -> str:
+    """Where the customer's order stands."""
+    words = STATUS_WORDS.get(OrderStatus(order.status), order.status)
+    text = f"Order *#{order.number}* ({format_money(order.total, order.currency)}) is *{words}*."
+    if order.status == OrderStatus.PENDING:
+        text += " Reply *CANCEL* to cancel it."
+    return text
+
+
+def cancelled_by_customer(order: Order) -> str:
+    """Confirmation of the customer's cancellation."""
+    return (
+        f"Order *#{order.number}* is cancelled. Nothing more will happen with it.\n"
+        f"I read *cancel* as cancelling your order. {STOP_NOTE}"
+    )
+
+
+def cannot_cancel(order: Order, business: str) -> str:
+    """Why the order cannot be cancelled by chat, and who can help."""
+    words = STATUS_WORDS.get(OrderStatus(order.status), order.status)
+    return (
+        f"Order *#{order.number}* is already {words}, so I can't cancel it here. "
+        f"Please contact *{business}* directly: reply *HUMAN* and someone will message you. "
+        f"{STOP_NOTE}"
+    )
+
+
+def nothing_to_cancel() -> str:
+    """Answer to cancel when there is no order or cart."""
+    return f"You have no pending order to cancel. {STOP_NOTE}"
+
+
+def cart_cancelled() -> str:
+    """Answer to cancel when only a cart existed."""
+    return f"OK, I cleared your cart; no order was placed. {STOP_NOTE}"
+
+
+def no_orders() -> str:
+    """Answer to status when the customer never ordered."""
+    return "You haven't placed an order with us yet. " + ORDER_HINT
+
+
+def opted_out(business: str) -> str:
+    """Confirmation of STOP."""
+    return (
+        f"You're unsubscribed: *{business}* won't send you any more messages. "
+        "Reply *START* to opt back in. "
+        "(To cancel an order instead, reply *CANCEL*.)"
+    )
+
+
+def opted_in(business: str) -> str:
+    """Confirmation of START."""
+    return f"Welcome back! You'll get order updates from *{business}* again. {ORDER_HINT}"
+
+
+def human_requested() -> str:
+    """Answer to a request for a person."""
+    return (
+        "I've asked the team to message you — someone will reply here soon. "
+        "You can keep ordering with me meanwhile."
+    )
+
+
+def cart_cleared() -> str:
+    """Confirmation of CLEAR."""
+    return "Your cart is empty now. " + ORDER_HINT
+
+
+def not_placed(lines: Sequence[CartLine], currency: str) -> str:
+    """Answer to NO at checkout: nothing placed, the cart kept."""
+    return "OK, I haven't placed anything.\n\n" + cart_reply(lines, currency)
+
+
+def placement_failed(reason: str) -> str:
+    """The order could not be placed (a product went away, ...)."""
+    return f"Sorry, I couldn't place the order: {reason}. Please check your cart and try again."
+
+
+# Staff
+
+
+def staff_help() -> str:
+    """What staff can say."""
+    return (
+        "*Staff commands:*\n"
+        "• *CONFIRM 1042* — accept an order (just *CONFIRM* if only one is waiting)\n"
+        "• *REJECT 1042 out of stock* — cancel it, with the reason\n"
+        "• *PREPARING 1042* · *OUT 1042* · *DELIVERED 1042*\n"
+        "• *PAID 1042* — record payment of the balance\n"
+        "• *ORDERS* — the open orders"
+    )
+
+
+def order_line(order: Order) -> str:
+    """One order in a list for staff."""
+    who = order.customer_name or order.customer_phone or "walk-in"
+    return f"#{order.number} · {order.status} · {who} · {format_money(order.total, order.currency)}"
+
+
+def open_orders(orders: Sequence[Order]) -> str:
+    """The open orders for staff."""
+    if not orders:
+        return "No open orders right now."
+    return "*Open orders:*\n" + "\n".join(order_line(o) for o in orders)
+
+
+def new_order_alert(order: Order) -> str:
+    """The alert staff get for a new order."""
+    who = order.customer_name or "Customer"
+    lines = [
+        f"🆕 *New order #{order.number}* ({order.channel})",
+        f"{who} · {order.customer_phone}",
+        *(
+            f"• {i.quantity} × {i.name} — {format_money(i.subtotal, order.currency)}"
+            for i in order.items
+        ),
+    ]
+    if order.delivery_fee:
+        lines.append(f"Delivery: {format_money(order.delivery_fee, order.currency)}")
+    lines.append(f"*Total: {format_money(order.total, order.currency)}*")
+    address = order.delivery.get("address")
+    location = order.delivery.get("location")
+    if address:
+        lines.append(f"📍 {address}")
+    if location:
+        lines.append(f"https://maps.google.com/?q={location['latitude']},{location['longitude']}")
+    lines.append(f"\nReply *CONFIRM {order.number}* or *REJECT {order.number} <reason>*")
+    return "\n".join(lines)
+
+
+def customer_cancelled_alert(order: Order) -> str:
+    """The alert staff get when a customer cancels."""
+    who = order.customer_name or order.customer_phone
+    return f"❌ Order #{order.number} was cancelled by the customer ({who})."
+
+
+def human_alert(phone: str, name: str | None, text: str) -> str:
+    """The alert staff get when a customer asks for a person."""
+    who = f"{name} ({phone})" if name else phone
+    quoted = text if len(text) <= 300 else text[:297] + "..."
+    return f"🙋 {who} asks to talk to a person.\nTheir message: {quoted}\nReply to them on {phone}."
+
+
+def staff_done(order: Order) -> str:
+    """Confirmation of a staff status change, with the next step."""
+    text = f"Order #{order.number} is now *{order.status}*."
+    following = {
+        OrderStatus.CONFIRMED: "PREPARING",
+        OrderStatus.PREPARING: "OUT",
+        OrderStatus.OUT_FOR_DELIVERY: "DELIVERED",
+    }.get(OrderStatus(order.status))
+    if following:
+        text += f" Next: *{following} {order.number}*."
+    return text
+
+
+def staff_rejected(order: Order) -> str:
+    """Confirmation of a staff rejection."""
+    reason = f" ({order.cancel_note})" if order.cancel_note else ""
+    return f"Order #{order.number} is rejected and cancelled{reason}."
+
+
+def staff_paid(order: Order, amount: int) -> str:
+    """Confirmation of a payment recorded by staff."""
+    return (
+        f"💰 Order #{order.number}: {format_money(amount, order.currency)} recorded; "
+        f"it is now *{order.payment_status}*."
+    )
+
+
+def staff_illegal(order: Order, requested: str, allowed: Sequence[str]) -> str:
+    """Why a staff command does not apply to the order, and what does."""
+    if not allowed:
+        return f"Order #{order.number} is *{order.status}*, and that status is final."
+    commands = {
+        "confirmed": "CONFIRM",
+        "preparing": "PREPARING",
+        "out_for_delivery": "OUT",
+        "delivered": "DELIVERED",
+        "cancelled": "REJECT",
+    }
+    options = ", ".join(f"*{commands.get(a, a.upper())} {order.number}*" for a in allowed)
+    return (
+        f"Order #{order.number} is *{order.status}*, so it can't be {requested}. "
+        f"Allowed now: {options}."
+    )
+
+
+def staff_no_such_order(number: str, orders: Sequence[Order]) -> str:
+    """Answer to an order number that does not exist."""
+    text = f"There is no order #{number}."
+    if orders:
+        text += " Open orders: " + ", ".join(f"#{o.number}" for o in orders[:10]) + "."
+    return text
+
+
+def staff_which_order(command: str, orders: Sequence[Order]) -> str:
+    """Answer to a command without a number when it could mean several orders."""
+    if not orders:
+        return f"Which order? Reply *{command} 1042* with the order number."
+    listing = "\n".join(order_line(o) for o in orders[:10])
+    return f"Which order? Reply *{command} {orders[0].number}*, for example.\n{listing}"
+
+
+def staff_nothing_pending() -> str:
+    """Answer to a bare CONFIRM with no pending orders."""
+    return "No orders are waiting for confirmation."

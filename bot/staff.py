@@ -1,0 +1,183 @@
+"""The business's side of the chat: staff commands on orders, and alerts to staff."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot import replies
+from bot.outbound import queue_message
+from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus
+from orders_core.errors import DomainError, IllegalTransition, NotFound
+from orders_core.models import Order, Tenant
+from orders_core.schemas import CancelIn, PaymentIn
+from orders_core.services.orders import (
+    cancel_order,
+    get_order,
+    parse_order_number,
+    record_payment,
+    transition,
+)
+
+ACTIONS = {
+    "confirm": "confirm",
+    "confirmed": "confirm",
+    "accept": "confirm",
+    "reject": "reject",
+    "decline": "reject",
+    "preparing": "preparing",
+    "prepare": "preparing",
+    "out": "out",
+    "dispatched": "out",
+    "delivered": "delivered",
+    "paid": "paid",
+    "orders": "orders",
+    "open": "orders",
+    "help": "help",
+}
+TARGETS = {
+    "confirm": OrderStatus.CONFIRMED,
+    "preparing": OrderStatus.PREPARING,
+    "out": OrderStatus.OUT_FOR_DELIVERY,
+    "delivered": OrderStatus.DELIVERED,
+}
+PAST = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "preparing": "marked preparing",
+    "out": "sent out for delivery",
+    "delivered": "marked delivered",
+    "paid": "marked paid",
+}
+# Words staff put between the command and the number: "out for delivery 1042", "confirm order 1042".
+_FILLER = frozenset({"order", "for", "delivery", "no", "number"})
+_STOCK = re.compile(r"stock|finish|sold\s*out|run\s*out|ran\s*out", re.IGNORECASE)
+OPEN_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class StaffCommand:
+    """A parsed staff message: the action, the order number if given, and the rest (a reason)."""
+
+    action: str
+    number: str | None
+    rest: str
+
+
+def is_staff(tenant: Tenant, phone: str) -> bool:
+    """True when `phone` is one of the tenant's staff numbers."""
+    return any(member.phone == phone for member in tenant.staff)
+
+
+def parse_staff_command(text: str) -> StaffCommand | None:
+    """The command in a staff message like "reject 1042 out of stock"; None if it is not one."""
+    words = text.strip().split()
+    if not words:
+        return None
+    action = ACTIONS.get(words[0].lower().strip(".,!:;*"))
+    if action is None:
+        return None
+    rest = words[1:]
+    while rest and rest[0].lower().strip(".,:;") in _FILLER:
+        rest = rest[1:]
+    number = None
+    if rest:
+        parsed = parse_order_number(rest[0].strip(".,:;"))
+        if parsed is not None:
+            number, rest = str(parsed), rest[1:]
+    return StaffCommand(action, number, " ".join(rest).strip(" -:,."))
+
+
+def respond_to_staff(session: Session, tenant: Tenant, phone: str, text: str) -> str:
+    """Carry out a staff command through the order use cases and say what happened."""
+    command = parse_staff_command(text)
+    if command is None or command.action == "help":
+        return replies.staff_help()
+    if command.action == "orders":
+        return replies.open_orders(open_orders(session, tenant.id))
+    order_or_reply = _target_order(session, tenant, command)
+    if isinstance(order_or_reply, str):
+        return order_or_reply
+    order = order_or_reply
+    actor = f"staff:{phone}"
+    try:
+        return _apply(session, order, command, actor)
+    except IllegalTransition as exc:
+        return replies.staff_illegal(order, PAST[command.action], exc.details.get("allowed", []))
+    except DomainError as exc:
+        return f"Order #{order.number}: {exc.message}."
+
+
+def _apply(session: Session, order: Order, command: StaffCommand, actor: str) -> str:
+    if command.action == "reject":
+        reason = CancelReason.OUT_OF_STOCK if _STOCK.search(command.rest) else CancelReason.OTHER
+        cancel_order(
+            session, order, CancelIn(reason=reason, note=command.rest or None), actor=actor
+        )
+        return replies.staff_rejected(order)
+    if command.action == "paid":
+        payment = record_payment(session, order, PaymentIn(method="other"), actor=actor)
+        return replies.staff_paid(order, payment.amount)
+    transition(session, order, TARGETS[command.action], actor=actor)
+    return replies.staff_done(order)
+
+
+def _target_order(session: Session, tenant: Tenant, command: StaffCommand) -> Order | str:
+    """The order the command names (locked), or the reply explaining why there is none."""
+    if command.number is None:
+        if command.action != "confirm":
+            return replies.staff_which_order(
+                command.action.upper(), open_orders(session, tenant.id)
+            )
+        pending = open_orders(session, tenant.id, statuses=[OrderStatus.PENDING])
+        if not pending:
+            return replies.staff_nothing_pending()
+        if len(pending) > 1:
+            return replies.staff_which_order("CONFIRM", pending)
+        return get_order(session, tenant.id, str(pending[0].number), lock=True)
+    try:
+        return get_order(session, tenant.id, command.number, lock=True)
+    except NotFound:
+        return replies.staff_no_such_order(command.number, open_orders(session, tenant.id))
+
+
+def open_orders(
+    session: Session, tenant_id: int, *, statuses: list[OrderStatus] | None = None
+) -> list[Order]:
+    """The tenant's open orders (or those in `statuses`), oldest first."""
+    wanted = [s.value for s in (statuses or OPEN_STATUSES)]
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.tenant_id == tenant_id, Order.status.in_(wanted))
+            .order_by(Order.number)
+            .limit(OPEN_LIMIT)
+            .options(selectinload(Order.items))
+        )
+    )
+
+
+def alert_staff(
+    session: Session,
+    tenant: Tenant,
+    body: str,
+    *,
+    order_id: int | None = None,
+    dedupe: str | None = None,
+) -> None:
+    """Queue `body` for every staff number (once per `dedupe` key and number, when given)."""
+    channel = "whatsapp" if tenant.whatsapp_number else "sms"
+    for member in tenant.staff:
+        queue_message(
+            session,
+            tenant,
+            to_phone=member.phone,
+            channel=channel,
+            kind="alert",
+            body=body,
+            order_id=order_id,
+            dedupe_key=f"{dedupe}:{member.phone}" if dedupe else None,
+        )

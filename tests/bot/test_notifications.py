@@ -1,0 +1,180 @@
+"""Each order event becomes the right customer message, through the real twilio library."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.outbound import queue_message
+from orders_core.db import Database
+from orders_core.models import Order
+from orders_core.schemas import CancelIn, FulfillmentIn, PaymentIn, RefundIn
+from orders_core.services import orders as use
+from orders_core.services.tenants import get_tenant, update_tenant_settings
+from orders_core.settings import Settings
+from tests.conftest import TenantInfo
+from tests.twilio_recorder import (
+    CUSTOMER,
+    Harness,
+    customer_wrote,
+    make_harness,
+    move,
+    outbound,
+    place,
+)
+
+
+@pytest.fixture
+def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
+    """The dispatcher harness, with the customer inside WhatsApp's window."""
+    harness = make_harness(database, settings)
+    customer_wrote(database, tenant.id, harness.now)
+    return harness
+
+
+def _change(database: Database, tenant: TenantInfo, order_id: str, work: object) -> None:
+    with database.write() as session:
+        order = use.get_order(session, tenant.id, order_id, lock=True)
+        work(session, order)  # type: ignore[operator]
+
+
+def test_whatsapp_order_created_needs_no_message_but_confirmed_does(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    order_id = place(h.database, tenant.id)
+    h.dispatch()
+    assert h.recorder.sent == []  # the bot replied in the chat already
+    move(h.database, tenant.id, order_id, "confirmed")
+    report = h.dispatch()
+    assert report.messages == 1
+    [form] = h.recorder.sent
+    assert form["To"] == f"whatsapp:{CUSTOMER}"
+    assert form["From"] == f"whatsapp:{tenant.whatsapp}"
+    assert form["StatusCallback"] == "https://chatorders.example.com/webhooks/twilio/status"
+    assert form["Body"] == (
+        "Mama Put Lagos: your order #1001 is confirmed ✅\n"
+        "2 × Jollof Rice (Large) — ₦7,000\nTotal: ₦7,000"
+    )
+    [message] = outbound(h.database, tenant.id)
+    assert message.status == "queued" and message.sid and message.sid.startswith("SM")
+    assert message.attempts == 1 and message.kind == "notification"
+    assert message.order_id is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("preparing", "your order #1001 is being prepared"),
+        ("delivered", "your order #1001 has been delivered"),
+    ],
+)
+def test_status_wording(h: Harness, tenant: TenantInfo, status: str, expected: str) -> None:
+    order_id = place(h.database, tenant.id)
+    move(h.database, tenant.id, order_id, status)
+    h.dispatch()
+    assert len(h.recorder.sent) == 1
+    assert expected in h.recorder.sent[0]["Body"]
+
+
+def test_out_for_delivery_carries_the_tracking_link(h: Harness, tenant: TenantInfo) -> None:
+    order_id = place(h.database, tenant.id)
+    move(h.database, tenant.id, order_id, "confirmed")
+    fulfil = FulfillmentIn(tracking_number="GIG-1", tracking_url="https://track.example/GIG-1")
+    _change(h.database, tenant, order_id, lambda s, o: use.fulfill_order(s, o, fulfil, actor="t"))
+    h.dispatch()
+    bodies = [form["Body"] for form in h.recorder.sent]
+    assert len(bodies) == 2  # confirmed, then on its way (the full dispatch says no more)
+    assert "is on its way" in bodies[1]
+    assert "Track it here: https://track.example/GIG-1" in bodies[1]
+
+
+def test_partial_fulfillment_tells_the_customer(h: Harness, tenant: TenantInfo) -> None:
+    order_id = place(h.database, tenant.id)
+    with h.database.read() as session:
+        item_id = f"item_{session.scalars(select(Order)).one().items[0].id}"
+    part = FulfillmentIn(
+        items=[{"item_id": item_id, "quantity": 1}], tracking_url="https://t.example/1"
+    )
+    _change(h.database, tenant, order_id, lambda s, o: use.fulfill_order(s, o, part, actor="t"))
+    h.dispatch()
+    [form] = h.recorder.sent
+    assert "part of your order #1001 is on its way" in form["Body"]
+
+
+def test_cancellation_is_one_message_with_the_reason(h: Harness, tenant: TenantInfo) -> None:
+    order_id = place(h.database, tenant.id)
+    cancel = CancelIn(reason="out_of_stock", note="Jollof is finished for today.")
+    _change(h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor="t"))
+    h.dispatch()
+    [form] = h.recorder.sent
+    assert form["Body"] == (
+        "Mama Put Lagos: sorry, your order #1001 was cancelled because some items are out "
+        "of stock.\nJollof is finished for today."
+    )
+
+
+def test_payment_and_refund(h: Harness, tenant: TenantInfo) -> None:
+    order_id = place(h.database, tenant.id)
+    move(h.database, tenant.id, order_id, "confirmed")
+    _change(
+        h.database, tenant, order_id, lambda s, o: use.record_payment(s, o, PaymentIn(), actor="t")
+    )
+    _change(
+        h.database,
+        tenant,
+        order_id,
+        lambda s, o: use.refund_order(s, o, RefundIn(amount=350000), actor="t"),
+    )
+    h.dispatch()
+    bodies = [form["Body"] for form in h.recorder.sent]
+    assert bodies[1] == (
+        "Mama Put Lagos: we received your payment of ₦7,000 for order #1001. Thank you!"
+    )
+    assert bodies[2] == "Mama Put Lagos: we have refunded ₦3,500 for order #1001."
+
+
+def test_sms_orders_get_plain_numbers_and_free_text(h: Harness, tenant: TenantInfo) -> None:
+    with h.database.write() as session:
+        get_tenant(session, tenant.id).sms_number = "+2348000000099"
+    order_id = place(h.database, tenant.id, channel="sms", phone="+2348099999999")
+    move(h.database, tenant.id, order_id, "confirmed")
+    h.dispatch()
+    [form] = h.recorder.sent
+    assert form["To"] == "+2348099999999" and form["From"] == "+2348000000099"
+    assert "Body" in form  # no 24-hour window on SMS
+
+
+def test_api_orders_reach_whatsapp_customers_only_when_enabled(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    place(h.database, tenant.id, channel="api")  # CUSTOMER is a known WhatsApp user
+    place(h.database, tenant.id, channel="api", phone="+2348077777777")  # not on WhatsApp
+    h.dispatch()
+    [form] = h.recorder.sent
+    assert form["To"] == f"whatsapp:{CUSTOMER}"
+    assert "your order #1001 was received" in form["Body"]
+    with h.database.write() as session:
+        update_tenant_settings(
+            session, get_tenant(session, tenant.id), {"notify_web_orders_on_whatsapp": False}
+        )
+    place(h.database, tenant.id, channel="api")
+    h.dispatch()
+    assert len(h.recorder.sent) == 1
+
+
+def test_auto_notifications_off_silences_customers_not_staff(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    with h.database.write() as session:
+        update_tenant_settings(
+            session, get_tenant(session, tenant.id), {"auto_notifications": False}
+        )
+    order_id = place(h.database, tenant.id)
+    move(h.database, tenant.id, order_id, "confirmed")
+    with h.database.write() as session:
+        queue_message(
+            session, get_tenant(session, tenant.id), to_phone="+2348000000001",
+            channel="whatsapp", kind="alert", body="New order #1001", now=h.now,
+        )  # fmt: skip
+    h.dispatch()
+    assert [form["To"] for form in h.recorder.sent] == ["whatsapp:+2348000000001"]

@@ -1,0 +1,188 @@
+"""The intent parser: the message table, what it promises for any text, and edge cases."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from bot.intents import CatalogEntry, Intent, IntentKind, ItemRequest, Unmatched
+from bot.parser import parse
+from tests.bot.parser_cases import CASES, DEMO_CATALOG, Case
+
+K = IntentKind
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_message(case: Case) -> None:
+    intent = parse(case.message, DEMO_CATALOG)
+
+    assert intent.kind is case.kind
+    assert [(item.code, item.quantity) for item in intent.items] == list(case.items)
+    assert [u.text for u in intent.unmatched] == list(case.unmatched)
+    if case.text is not None:
+        assert intent.text == case.text
+
+
+def test_the_table_is_big_and_covers_every_text_intent() -> None:
+    assert len(CASES) >= 120
+    assert {c.kind for c in CASES} == set(IntentKind) - {K.LOCATION}
+    assert len({c.message for c in CASES}) == len(CASES)
+
+
+def test_items_carry_the_catalog_name() -> None:
+    intent = parse("2 jollof and a dodo", DEMO_CATALOG)
+
+    assert intent.items == (
+        ItemRequest("prod_jollof", "Jollof Rice (Large)", 2),
+        ItemRequest("prod_plantain", "Fried Plantain (Dodo)", 1),
+    )
+
+
+def test_an_ambiguous_word_suggests_every_product_it_could_be() -> None:
+    (unmatched,) = parse("rice", DEMO_CATALOG).unmatched
+
+    assert set(unmatched.suggestions[:2]) == {"Jollof Rice (Large)", "Fried Rice"}
+
+
+def test_a_near_miss_suggests_the_product() -> None:
+    assert parse("2 chikin", DEMO_CATALOG) == Intent(
+        K.UNKNOWN, unmatched=(Unmatched("chikin", ("Grilled Chicken",)),)
+    )
+
+
+def test_nothing_close_means_no_suggestions() -> None:
+    assert parse("2 pizza", DEMO_CATALOG).unmatched == (Unmatched("pizza", ()),)
+    assert parse("2 shawarma", DEMO_CATALOG).unmatched == (Unmatched("shawarma", ()),)
+
+
+def test_suggestions_far_below_the_best_are_left_out() -> None:
+    (unmatched,) = parse("2 rice", DEMO_CATALOG).unmatched
+
+    assert unmatched.suggestions == ("Jollof Rice (Large)", "Fried Rice")
+
+
+def test_a_name_with_and_in_it_is_not_split() -> None:
+    catalog = (*DEMO_CATALOG, CatalogEntry("prod_rb", "Rice & Beans"))
+
+    intent = parse("2 rice and beans and a chapman", catalog)
+
+    assert [(i.code, i.quantity) for i in intent.items] == [("prod_rb", 2), ("prod_chapman", 1)]
+
+
+def test_a_name_made_of_digits_is_not_a_quantity() -> None:
+    catalog = (*DEMO_CATALOG, CatalogEntry("prod_7up", "7Up"))
+
+    assert parse("7up", catalog).items == (ItemRequest("prod_7up", "7Up", 1),)
+    assert parse("2 7up", catalog).items == (ItemRequest("prod_7up", "7Up", 2),)
+
+
+def test_aliases_given_as_a_list_still_work() -> None:
+    catalog = [CatalogEntry("prod_x", "Small Chops", ["chops"])]  # type: ignore[arg-type]
+
+    assert parse("3 chops", catalog).items == (ItemRequest("prod_x", "Small Chops", 3),)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("hi", K.GREET), ("menu", K.MENU), ("checkout", K.CHECKOUT), ("stop", K.STOP)],
+)
+def test_an_empty_catalog_still_understands_the_conversation(message: str, kind: K) -> None:
+    assert parse(message, []).kind is kind
+
+
+def test_an_empty_catalog_reports_products_as_unmatched() -> None:
+    assert parse("2 jollof", []) == Intent(K.UNKNOWN, unmatched=(Unmatched("jollof", ()),))
+
+
+# ---------------------------------------------------------------- any text at all
+
+CHAT_WORDS = (
+    "2", "x2", "3x", "x", "a", "one", "dozen", "half", "and", "&", "+", ",", ";", "\n", "with",
+    "jollof", "jolof", "chapman", "dodo", "rice", "puff-puff", "Egusi", "water", "pizza",
+    "add", "remove", "no", "yes", "make it", "change", "to", "instead", "cancel", "stop",
+    "hi", "abeg", "pls", "menu", "cart", "address:", "deliver to", "?", "👍", "😂", "🙏🏾",
+    "मुझे", "२", "चाहिए", "مرحبا", "٣", "שלום", "\u200f", "\u202e", "\x00", "\x1b", "\r",
+    "\t", "ß", "ﬁ", "Ⅻ", "½", "⁹", "🇳🇬", "0", "000000000000", "-1", "1e9",
+)  # fmt: skip
+chat = st.lists(st.sampled_from(CHAT_WORDS), max_size=60).map(" ".join)
+catalogs = st.lists(
+    st.builds(
+        CatalogEntry,
+        code=st.text(min_size=1, max_size=8),
+        name=st.text(max_size=30),
+        aliases=st.lists(st.text(max_size=15), max_size=3).map(tuple),
+    ),
+    max_size=6,
+    unique_by=lambda entry: entry.code,
+)
+
+
+def check_promises(intent: Intent, catalog: tuple[CatalogEntry, ...] | list[CatalogEntry]) -> None:
+    """What every parse promises, whatever the text."""
+    names = {entry.code: entry.name for entry in catalog}
+    assert isinstance(intent.kind, IntentKind)
+    assert intent.kind is not K.LOCATION
+    for item in intent.items:
+        assert names[item.code] == item.name
+        if intent.kind is K.REMOVE:
+            assert item.quantity >= 0
+        else:
+            assert item.quantity > 0
+    if intent.items:
+        assert intent.kind in (K.ADD, K.REMOVE, K.SET_QUANTITY)
+    if intent.kind is K.ADD:
+        assert intent.items
+    for unmatched in intent.unmatched:
+        assert unmatched.text
+        assert len(unmatched.suggestions) <= 3
+        assert set(unmatched.suggestions) <= set(names.values())
+
+
+@given(st.text())
+def test_any_text_keeps_the_promises(text: str) -> None:
+    check_promises(parse(text, DEMO_CATALOG), DEMO_CATALOG)
+
+
+@given(chat)
+@example("0 jollof and 0x chapman, remove 0 zobo")
+def test_any_chat_keeps_the_promises(text: str) -> None:
+    check_promises(parse(text, DEMO_CATALOG), DEMO_CATALOG)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(min_size=1, max_size=40), chat.filter(bool)))
+def test_huge_messages_keep_the_promises(seed: str) -> None:
+    text = seed * (1600 // len(seed) + 1)
+
+    check_promises(parse(text, DEMO_CATALOG), DEMO_CATALOG)
+
+
+@given(chat, catalogs)
+def test_any_catalog_keeps_the_promises(text: str, catalog: list[CatalogEntry]) -> None:
+    check_promises(parse(text, catalog), catalog)
+
+
+@given(st.text())
+def test_the_same_text_gives_the_same_intent(text: str) -> None:
+    assert parse(text, DEMO_CATALOG) == parse(text, list(DEMO_CATALOG))
+
+
+def wordless(char: str) -> bool:
+    return not any(c.isalnum() for c in unicodedata.normalize("NFKC", char))
+
+
+symbols = st.characters(categories=["So", "Sk", "Zs", "Cc", "Cf", "Mn", "Me", "Po"]).filter(
+    wordless
+)
+
+
+@given(st.text(alphabet=symbols) | st.sampled_from(["❤️", "🙏🏾", "👨‍👩‍👧", "1️⃣"[1:], "…", "👍🏽👍"]))
+def test_symbols_alone_are_empty_a_thumbs_up_or_a_question(text: str) -> None:
+    kind = parse(text, DEMO_CATALOG).kind
+
+    question = "?" in unicodedata.normalize("NFKC", text)  # "？" and "﹖" too
+    expected = K.YES if "👍" in text else K.HELP if question else K.EMPTY
+    assert kind is expected

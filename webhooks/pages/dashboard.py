@@ -1,0 +1,199 @@
+"""/dashboard: the order board for staff, signed in with the business's API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orders_core.domain import CancelReason, OrderStatus, format_money
+from orders_core.errors import DomainError, NotFound
+from orders_core.models import Message, Order, TimelineEvent
+from orders_core.schemas import CancelIn, PaymentIn
+from orders_core.services import orders as use
+from orders_core.services.tenants import get_tenant
+from webhooks.context import db, tenant_id
+from webhooks.errors import error_response
+from webhooks.pages import board
+from webhooks.pages.signin import check_csrf, sign_in, sign_out, signed_in_tenant
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+ACTOR = "dashboard"
+OPEN_VIEWS = {"login"}
+
+
+@bp.before_request
+def _guard() -> ResponseReturnValue | None:
+    """Every view but the login form needs a live sign-in; every POST needs the CSRF token."""
+    check_csrf()
+    if (request.endpoint or "").rsplit(".", 1)[-1] in OPEN_VIEWS:
+        return None
+    if signed_in_tenant() is not None:
+        return None
+    if request.path.startswith("/dashboard/api/"):
+        return error_response(401, "unauthorized", "Sign in to the dashboard first")
+    return redirect(url_for(".login", next=request.full_path.rstrip("?")))
+
+
+def _safe_next(target: str | None) -> str:
+    """`target` if it is a path inside the dashboard, else the board (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard"):
+            return target
+    return url_for(".board")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """The sign-in form; a live API key of the business opens the board."""
+    if request.method == "POST":
+        if sign_in(request.form.get("api_key", "")):
+            return redirect(_safe_next(request.form.get("next")), 303)
+        flash("That key is not valid or has been revoked.", "error")
+        return render_template("dashboard/login.html", next=request.form.get("next", "")), 401
+    return render_template("dashboard/login.html", next=request.args.get("next", ""))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out and go back to the sign-in form."""
+    sign_out()
+    flash("You are signed out.", "info")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.get("/", endpoint="board")
+def board_page() -> ResponseReturnValue:
+    """The board: columns by status, filters and search, today's figures, messages in trouble."""
+    filters = board.clean_filters(request.args.to_dict())
+    with db().read() as session:
+        tenant = get_tenant(session, tenant_id())
+        return render_template(
+            "dashboard/board.html",
+            tenant=tenant,
+            filters=filters,
+            columns=board.columns(session, tenant.id, filters),
+            today=board.today(session, tenant),
+            trouble=board.trouble_messages(session, tenant.id),
+            version=board.board_version(session, tenant.id),
+            **_choices(),
+        )
+
+
+@bp.get("/orders/<order_id>")
+def order_page(order_id: str) -> ResponseReturnValue:
+    """One order: lines, totals, customer, delivery, actions, messages and its timeline."""
+    with db().read() as session:
+        tenant = get_tenant(session, tenant_id())
+        order = use.get_order(session, tenant.id, order_id)
+        events = list(
+            session.scalars(
+                select(TimelineEvent)
+                .where(TimelineEvent.order_id == order.id)
+                .order_by(TimelineEvent.id)
+            )
+        )
+        messages = list(
+            session.scalars(
+                select(Message).where(Message.order_id == order.id).order_by(Message.id)
+            )
+        )
+        return render_template(
+            "dashboard/order.html",
+            tenant=tenant,
+            order=order,
+            card=board.card(order, datetime.now(UTC)),
+            events=events,
+            messages=messages,
+            money=lambda amount: format_money(amount, order.currency),
+            **_choices(),
+        )
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "column_titles": {s.value: t for s, t in board.COLUMN_TITLES.items()},
+        "payment_labels": {s.value: t for s, t in board.PAYMENT_LABELS.items()},
+        "channel_labels": {c.value: t for c, t in board.CHANNEL_LABELS.items()},
+        "cancel_reasons": {r.value: t for r, t in board.CANCEL_REASONS.items()},
+        "payment_methods": board.PAYMENT_METHODS,
+    }
+
+
+def _act(order_id: str, change: Callable[[Session, Order], str]) -> Response:
+    """Run `change` on the locked order, flash its outcome (or the refusal) and go back."""
+    try:
+        with db().write() as session:
+            order = use.get_order(session, tenant_id(), order_id, lock=True)
+            outcome = change(session, order)
+    except NotFound:
+        raise
+    except (DomainError, ValidationError, ValueError) as exc:
+        flash(getattr(exc, "message", None) or "That change was not accepted.", "error")
+    else:
+        flash(outcome, "success")
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.post("/orders/<order_id>/status")
+def change_status(order_id: str) -> Response:
+    """Move the order to the status of the pressed button, if the lifecycle allows it."""
+
+    def change(session: Session, order: Order) -> str:
+        target = OrderStatus(request.form.get("status", ""))
+        use.transition(session, order, target, actor=ACTOR)
+        return f"Order {order.number} is now {board.COLUMN_TITLES[target].lower()}."
+
+    return _act(order_id, change)
+
+
+@bp.post("/orders/<order_id>/cancel")
+def cancel(order_id: str) -> Response:
+    """Cancel the order with a reason (a paid order is refunded)."""
+
+    def change(session: Session, order: Order) -> str:
+        data = CancelIn(
+            reason=CancelReason(request.form.get("reason") or CancelReason.OTHER),
+            note=(request.form.get("note") or "").strip() or None,
+        )
+        use.cancel_order(session, order, data, actor=ACTOR)
+        return f"Order {order.number} is cancelled."
+
+    return _act(order_id, change)
+
+
+@bp.post("/orders/<order_id>/pay")
+def mark_paid(order_id: str) -> Response:
+    """Record the balance due as paid."""
+
+    def change(session: Session, order: Order) -> str:
+        data = PaymentIn.model_validate({"method": request.form.get("method") or "other"})
+        payment = use.record_payment(session, order, data, actor=ACTOR)
+        return f"Order {order.number}: {format_money(payment.amount, order.currency)} received."
+
+    return _act(order_id, change)
+
+
+@bp.get("/api/version")
+def version() -> Response:
+    """A marker that changes when the board would show something new (the page polls it)."""
+    with db().read() as session:
+        return jsonify({"version": board.board_version(session, tenant_id())})
