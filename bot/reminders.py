@@ -12,15 +12,17 @@ sends nothing then, and the next run after quiet_hours_end does. Staff reminders
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import notifications as wording
+from bot.notifications import Notice
 from bot.outbound import queue_message
 from orders_core.db import Database
 from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
@@ -127,26 +129,27 @@ def remind_pending(database: Database, *, now: datetime) -> int:
     return queued
 
 
-def remind_unpaid(database: Database, *, now: datetime) -> int:
-    """Remind customers once about confirmed orders still unpaid after unpaid_reminder_minutes."""
+def _remind_customers(
+    database: Database,
+    *,
+    now: datetime,
+    minutes_of: Callable[[TenantSettings], int | None],
+    conditions: Callable[[Tenant, int], list[ColumnElement[bool]]],
+    notice_of: Callable[[dict[str, Any], str], Notice],
+    dedupe_of: Callable[[Tenant, Order], str],
+) -> int:
+    """Queue one customer message per matching order, once, outside quiet hours."""
     queued = 0
     with database.write() as session:
         for tenant, settings in list(_tenants(session)):
-            minutes = settings.unpaid_reminder_minutes
+            minutes = minutes_of(settings)
             if minutes is None or _customer_quiet(tenant, settings, now):
                 continue
-            orders = _locked_orders(
-                session,
-                Order.tenant_id == tenant.id,
-                Order.status == OrderStatus.CONFIRMED,
-                Order.payment_status == PaymentStatus.UNPAID,
-                Order.status_changed_at <= now - timedelta(minutes=minutes),
-            )
-            for order in orders:
+            for order in _locked_orders(session, *conditions(tenant, minutes)):
                 channel = _chat_target(order, settings)
                 if channel is None:
                     continue
-                notice = wording.unpaid_reminder(order_payload(order), tenant.name)
+                notice = notice_of(order_payload(order), tenant.name)
                 queued += _queue_once(
                     session,
                     tenant=tenant,
@@ -155,50 +158,47 @@ def remind_unpaid(database: Database, *, now: datetime) -> int:
                     kind="reminder",
                     body=notice.body,
                     order_id=order.id,
-                    dedupe_key=f"unpaid-reminder:{tenant.id}:{order.public_id}:1",
+                    dedupe_key=dedupe_of(tenant, order),
                     not_before=now,
                     now=now,
                     template=notice.template,
                     variables=notice.variables,
                 )
     return queued
+
+
+def remind_unpaid(database: Database, *, now: datetime) -> int:
+    """Remind customers once about confirmed orders still unpaid after unpaid_reminder_minutes."""
+    return _remind_customers(
+        database,
+        now=now,
+        minutes_of=lambda settings: settings.unpaid_reminder_minutes,
+        conditions=lambda tenant, minutes: [
+            Order.tenant_id == tenant.id,
+            Order.status == OrderStatus.CONFIRMED,
+            Order.payment_status == PaymentStatus.UNPAID,
+            Order.status_changed_at <= now - timedelta(minutes=minutes),
+        ],
+        notice_of=wording.unpaid_reminder,
+        dedupe_of=lambda tenant, order: f"unpaid-reminder:{tenant.id}:{order.public_id}:1",
+    )
 
 
 def ask_feedback(database: Database, *, now: datetime) -> int:
     """Ask customers once for feedback feedback_after_minutes after delivery."""
-    queued = 0
-    with database.write() as session:
-        for tenant, settings in list(_tenants(session)):
-            minutes = settings.feedback_after_minutes
-            if minutes is None or _customer_quiet(tenant, settings, now):
-                continue
-            orders = _locked_orders(
-                session,
-                Order.tenant_id == tenant.id,
-                Order.status == OrderStatus.DELIVERED,
-                Order.status_changed_at <= now - timedelta(minutes=minutes),
-                Order.status_changed_at > now - FEEDBACK_LOOKBACK,
-            )
-            for order in orders:
-                channel = _chat_target(order, settings)
-                if channel is None:
-                    continue
-                notice = wording.feedback_request(order_payload(order), tenant.name)
-                queued += _queue_once(
-                    session,
-                    tenant=tenant,
-                    to_phone=order.customer_phone,
-                    channel=channel,
-                    kind="reminder",
-                    body=notice.body,
-                    order_id=order.id,
-                    dedupe_key=f"feedback:{tenant.id}:{order.public_id}",
-                    not_before=now,
-                    now=now,
-                    template=notice.template,
-                    variables=notice.variables,
-                )
-    return queued
+    return _remind_customers(
+        database,
+        now=now,
+        minutes_of=lambda settings: settings.feedback_after_minutes,
+        conditions=lambda tenant, minutes: [
+            Order.tenant_id == tenant.id,
+            Order.status == OrderStatus.DELIVERED,
+            Order.status_changed_at <= now - timedelta(minutes=minutes),
+            Order.status_changed_at > now - FEEDBACK_LOOKBACK,
+        ],
+        notice_of=wording.feedback_request,
+        dedupe_of=lambda tenant, order: f"feedback:{tenant.id}:{order.public_id}",
+    )
 
 
 def _nudge_number(session: Session, key_prefix: str, now: datetime) -> int | None:
