@@ -26,7 +26,14 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import notifications as wording
-from bot.channels import Channel, LookupUnavailable, OutboundMessage, SendError, SendResult
+from bot.channels import (
+    OUTSIDE_WINDOW,
+    Channel,
+    LookupUnavailable,
+    OutboundMessage,
+    SendError,
+    SendResult,
+)
 from bot.outbound import (
     DEAD,
     FAILED,
@@ -424,6 +431,39 @@ def _record_error(session: Session, message: Message, error: SendError, now: dat
     message.next_attempt_at = None
     if error.code == 21610 and message.customer_phone:
         _mark_opted_out(session, message.tenant_id, message.customer_phone)
+    _note_on_order(session, message, "Message to customer failed", "message.failed")
+
+
+def fail_from_receipt(session: Session, message: Message, *, now: datetime) -> None:
+    """Act on a status callback that reports a send failed after Twilio accepted it.
+
+    WhatsApp's 63016 (outside the 24-hour window) arrives this way too: the failed row
+    stays as it is, and a copy is queued as the tenant's template, or held as
+    `needs_template` when there is none. Any other failure of a
+    message about an order goes on its timeline and out as `message.failed`.
+    """
+    code = int(message.error_code) if (message.error_code or "").isdigit() else None
+    if code == OUTSIDE_WINDOW and not message.content_sid:
+        tenant = session.get(Tenant, message.tenant_id)
+        assert tenant is not None  # the message belongs to it
+        payload = message.payload or {}
+        retry = new_message(
+            tenant,
+            to_phone=message.customer_phone or "",
+            channel=message.channel,
+            kind=message.kind,
+            body=message.body,
+            order_id=message.order_id,
+            outbox_event_id=message.outbox_event_id,
+            template=payload.get("template"),
+            variables=payload.get("variables"),
+            now=now,
+        )
+        session.add(retry)
+        session.flush()
+        error = SendError("needs_template", "Outside WhatsApp's 24-hour window", code=code)
+        _record_error(session, retry, error, now)
+        return
     _note_on_order(session, message, "Message to customer failed", "message.failed")
 
 

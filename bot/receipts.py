@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dispatcher import fail_from_receipt
 from orders_core.models import Message, utcnow
 
 # Progress of a message that is getting through; `pending` is ours (not yet handed to Twilio).
@@ -53,7 +54,8 @@ def record_receipt(
     """Apply a status callback to the outbound message with this sid; None if there is none.
 
     The row is locked, so concurrent callbacks for one message apply one at a time, and a
-    status that is not later than the stored one changes nothing.
+    status that is not later than the stored one changes nothing. A failure is acted on
+    like a failed send: resent as a template (63016), or reported as `message.failed`.
     """
     message = session.scalars(
         select(Message).where(Message.sid == sid, Message.direction == "outbound").with_for_update()
@@ -66,4 +68,6 @@ def record_receipt(
         code = (error_code or "").strip()[:20]
         message.error_code = code if code and status in FAILURES else None
         message.updated_at = now or utcnow()
+        if status in FAILURES:
+            fail_from_receipt(session, message, now=message.updated_at)
     return message

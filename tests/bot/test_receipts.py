@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bot.outbound import queue_message
 from bot.receipts import supersedes
 from orders_core.db import Database
-from orders_core.models import Message
+from orders_core.models import Message, Order, OutboxEvent, TimelineEvent
 from orders_core.services.tenants import get_tenant
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import WhatsApp, new_sid
@@ -120,3 +121,49 @@ def test_a_receipt_with_a_bad_signature_is_refused(
 
     assert response.status_code == 403
     assert stored(database, sid).status == "sent"
+
+
+def test_a_late_63016_resends_as_the_template_or_holds_a_copy(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    sid = outbound(database, tenant)
+    with database.write() as session:
+        message = session.scalars(select(Message).where(Message.sid == sid)).one()
+        message.payload = {"template": "order.confirmed", "variables": {"order_number": "1001"}}
+
+    whatsapp.receipt(sid, "undelivered", "63016")
+
+    with database.read() as session:
+        rows = list(session.scalars(select(Message).order_by(Message.id)))
+    assert [(m.status, m.error_code) for m in rows] == [
+        ("undelivered", "63016"),
+        ("needs_template", "63016"),
+    ]
+    assert rows[1].body == rows[0].body and rows[1].sid is None
+
+
+def test_a_late_failure_of_an_order_message_is_reported(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo, client: FlaskClient
+) -> None:
+    order = client.post(
+        "/v1/orders",
+        json={
+            "customer": {"phone": "+2348012345678"},
+            "items": [{"product_id": "prod_water", "quantity": 1}],
+        },
+        headers=tenant.headers,
+    ).json
+    sid = outbound(database, tenant)
+    with database.write() as session:
+        message = session.scalars(select(Message).where(Message.sid == sid)).one()
+        message.order_id = session.scalars(
+            select(Order.id).where(Order.number == order["number"])
+        ).one()
+
+    whatsapp.receipt(sid, "failed", "30008")
+
+    with database.read() as session:
+        types = list(session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.id)))
+        titles = list(session.scalars(select(TimelineEvent.title).order_by(TimelineEvent.id)))
+    assert types[-1] == "message.failed"
+    assert titles[-1] == "Message to customer failed"
