@@ -14,7 +14,7 @@ from webhooks.api import catalog, messages, orders, webhook_endpoints
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
 from webhooks.errors import register_error_handlers
-from webhooks.ratelimit import RateLimiter
+from webhooks.ratelimit import limiter_for
 
 
 def create_app(
@@ -32,11 +32,10 @@ def create_app(
     # The dashboard's session cookie; without SECRET_KEY a random key signs everyone out on restart.
     app.secret_key = settings.secret_key or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_NAME="chatorders_session", SESSION_COOKIE_SAMESITE="Lax")
-    app.extensions[EXTENSION] = AppServices(
-        settings=settings, db=db or Database.from_url(settings.database_url), extras=extras or {}
-    )
+    database = db or Database.from_url(settings.database_url)
+    app.extensions[EXTENSION] = AppServices(settings=settings, db=database, extras=extras or {})
     register_error_handlers(app)
-    init_auth(app, RateLimiter())
+    init_auth(app, limiter_for(database))
 
     for blueprint in (
         health.bp,

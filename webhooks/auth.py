@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from flask import Flask, Response, g, request
@@ -11,7 +10,7 @@ from orders_core.models import utcnow
 from orders_core.services.tenants import authenticate, touch_api_key
 from webhooks.context import db, services
 from webhooks.errors import error_response
-from webhooks.ratelimit import RateLimiter
+from webhooks.ratelimit import RateLimiter, retry_after_header
 
 TOUCH_EVERY = timedelta(minutes=5)
 
@@ -45,7 +44,7 @@ def init_auth(app: Flask, limiter: RateLimiter) -> None:
         if stale:
             with db().write() as session:
                 touch_api_key(session, g.api_key_id)
-        retry_after = limiter.hit(f"key:{g.api_key_id}", limit)
+        retry_after = limiter.hit(g.api_key_id, limit)
         if retry_after is not None:
             response = error_response(
                 429,
@@ -53,6 +52,6 @@ def init_auth(app: Flask, limiter: RateLimiter) -> None:
                 f"Too many requests: {limit} per minute for this key",
                 details={"limit": limit, "window_seconds": 60},
             )
-            response.headers["Retry-After"] = str(math.ceil(retry_after))
+            response.headers["Retry-After"] = retry_after_header(retry_after)
             return response
         return None
