@@ -368,6 +368,8 @@ class _Step:
             replies.new_order_alert(order),
             order_id=order.id,
             dedupe=f"new-order:{order.id}",
+            template="staff.new_order",
+            variables=replies.new_order_alert_variables(order),
         )
         self.lines, self.state, self.order_id = [], State.BROWSING, order.id
         self.data["last_order_number"] = order.number

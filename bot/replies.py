@@ -366,6 +366,18 @@ def new_order_alert(order: Order) -> str:
     return "\n".join(lines)
 
 
+def new_order_alert_variables(order: Order) -> dict[str, str]:
+    """What a `staff.new_order` template may name, for alerts outside the 24-hour window."""
+    return {
+        "order_number": str(order.number),
+        "customer_name": order.customer_name or "Customer",
+        "customer_phone": order.customer_phone or "",
+        "items": ", ".join(f"{i.quantity} × {i.name}" for i in order.items),
+        "total": format_money(order.total, order.currency),
+        "address": str(order.delivery.get("address") or ""),
+    }
+
+
 def customer_cancelled_alert(order: Order) -> str:
     """The alert staff get when a customer cancels."""
     who = order.customer_name or order.customer_phone

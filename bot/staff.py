@@ -167,8 +167,14 @@ def alert_staff(
     *,
     order_id: int | None = None,
     dedupe: str | None = None,
+    template: str | None = None,
+    variables: dict[str, str] | None = None,
 ) -> None:
-    """Queue `body` for every staff number (once per `dedupe` key and number, when given)."""
+    """Queue `body` for every staff number (once per `dedupe` key and number, when given).
+
+    `template` names the tenant template sent instead if WhatsApp refuses free text
+    because the staff member has not written in 24 hours.
+    """
     channel = "whatsapp" if tenant.whatsapp_number else "sms"
     for member in tenant.staff:
         queue_message(
@@ -180,4 +186,6 @@ def alert_staff(
             body=body,
             order_id=order_id,
             dedupe_key=f"{dedupe}:{member.phone}" if dedupe else None,
+            template=template,
+            variables=variables,
         )

@@ -21,8 +21,10 @@ class TenantSettings(BaseModel):
     the 24-hour window: order.created, order.confirmed, order.preparing,
     order.out_for_delivery, order.delivered, order.cancelled, payment.recorded,
     refund.created, fulfillment.created, reminder.unpaid, reminder.feedback,
-    reminder.abandoned_cart. Template variables may name: business, order_number,
-    customer_name, total, status, tracking_url, reason, note, amount, items.
+    reminder.abandoned_cart, and staff.new_order (the alert to staff who have not written
+    in 24 hours). Template variables may name: business, order_number, customer_name,
+    total, status, tracking_url, reason, note, amount, items (staff.new_order: order_number,
+    customer_name, customer_phone, items, total, address).
     Quiet hours (tenant's timezone, start == end turns them off) hold customer reminders.
     """
 

@@ -98,6 +98,8 @@ def test_order_fix_confirm_address_then_staff_confirms(
         "pending",
         order.id,
     )
+    assert alert.payload["template"] == "staff.new_order"
+    assert alert.payload["variables"]["order_number"] == str(order.number)
     assert alert.body is not None
     for expected in ("#1001", "Amara", CUSTOMER, "3 × Jollof Rice (Large)", "₦14,400",
                      "12 Allen Avenue, Ikeja", "Reply *CONFIRM 1001* or *REJECT 1001 <reason>*"):  # fmt: skip

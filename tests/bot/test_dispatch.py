@@ -17,6 +17,7 @@ from bot.dispatcher import (
     send_messages,
 )
 from bot.outbound import queue_message
+from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.models import Customer, OutboxEvent, TimelineEvent
 from orders_core.services.tenants import get_tenant, update_tenant_settings
@@ -253,3 +254,26 @@ def test_channel_for_picks_twilio_or_the_console(settings: Settings) -> None:
         status_callback=None,
     )
     assert sent.status == "sent" and sent.sid.startswith("SM") and len(sent.sid) == 34
+
+
+def test_a_staff_alert_refused_outside_the_window_goes_as_the_staff_template(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    staff_template = {"content_sid": "HX" + "b" * 32, "variables": ["order_number", "total"]}
+    _set(h, tenant, templates={"staff.new_order": staff_template})
+    with h.database.write() as session:
+        business = get_tenant(session, tenant.id)
+        alert_staff(
+            session,
+            business,
+            "New order #1001",
+            template="staff.new_order",
+            variables={"order_number": "1001", "total": "₦8,500"},
+        )
+    h.recorder.queue(63016)
+    h.now += timedelta(seconds=1)  # the alert was queued on the real clock, after h.now
+    h.dispatch()
+    first, second = h.recorder.sent
+    assert first["To"] == f"whatsapp:{STAFF}" and first["Body"] == "New order #1001"
+    assert second["ContentSid"] == staff_template["content_sid"] and "Body" not in second
+    assert json.loads(second["ContentVariables"]) == {"1": "1001", "2": "₦8,500"}
