@@ -135,8 +135,9 @@ class ConsoleChannel:
 
     def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
         """Log the message and answer as Twilio would, with an SM sid and status `sent`."""
-        log.info("console send to %s: %s", message.to, message.body or message.content_sid)
-        return SendResult(sid="SM" + secrets.token_hex(16), status="sent")
+        sid = "SM" + secrets.token_hex(16)
+        log.debug("console send %s to %s", sid, message.to)
+        return SendResult(sid=sid, status="sent")
 
     def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
         """None: a console send that crashed half-way never reached anyone, so it may be redone."""

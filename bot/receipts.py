@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ _PROGRESS = {
     "read": 5,
 }
 _REACHED = frozenset({"delivered", "read"})
+ERROR_CODE = re.compile(r"[0-9]{1,10}")  # Twilio error codes are plain numbers
 FAILURES = frozenset({"failed", "undelivered", "canceled"})
 
 
@@ -65,7 +67,8 @@ def record_receipt(
     status = status.strip().lower()
     if supersedes(message.status, status):
         message.status = status
-        code = (error_code or "").strip()[:20]
+        code = (error_code or "").strip()
+        code = code if ERROR_CODE.fullmatch(code) else ""
         message.error_code = code if code and status in FAILURES else None
         message.updated_at = now or utcnow()
         if status in FAILURES:

@@ -51,7 +51,7 @@ def build_scheduler(
 ) -> BackgroundScheduler:
     """A scheduler (not started) with the delivery and reminder jobs, each under a fixed id."""
     channel = channel or channel_for(settings)
-    sender = sender or UrllibSender()
+    sender = sender or UrllibSender(allow_private=settings.webhook_allow_private)
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     jobs: dict[str, tuple[Callable[[datetime], object], int]] = {
         "deliver": (

@@ -41,6 +41,7 @@ from orders_core.models import (
     WebhookEndpoint,
 )
 from orders_core.settings import Settings
+from orders_core.urls import resolves_publicly
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,19 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 class UrllibSender:
     """POSTs with the standard library, no redirects followed, a timeout of ~10 s."""
 
-    def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout: float = TIMEOUT_SECONDS, *, allow_private: bool = False) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirects)
+        self.allow_private = allow_private
+        self._opener = urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> int:
-        """POST and return the status (4xx/5xx included); OSError on network failure."""
+        """POST and return the status (4xx/5xx included); OSError on network failure.
+
+        A host that resolves to a loopback or private address is refused (OSError) unless
+        `allow_private`, so tenants cannot make the server call into its own network.
+        """
+        if not self.allow_private and not resolves_publicly(url):
+            raise OSError(f"refusing to deliver to a non-public address: {url}")
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:

@@ -21,6 +21,7 @@ from pydantic import (
 
 from orders_core.domain import CancelReason, Channel, OrderStatus, PaymentStatus
 from orders_core.phones import normalize_phone
+from orders_core.urls import literal_host_problem
 
 MAX_QUANTITY = 10_000
 # Money columns are 32-bit INTEGER: no amount, line subtotal or order total may exceed this.
@@ -52,6 +53,13 @@ def _short_url(value: HttpUrl) -> HttpUrl:
     return value
 
 
+def _public_url(value: HttpUrl) -> HttpUrl:
+    problem = literal_host_problem(str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
 Quantity = Annotated[int, Strict(), Field(gt=0, le=MAX_QUANTITY)]
 Amount = Annotated[int, Strict(), Field(ge=0, le=MAX_AMOUNT)]
@@ -62,6 +70,7 @@ MAX_METADATA_KEYS = 50
 Metadata = Annotated[dict[str, Any], Field(max_length=MAX_METADATA_KEYS)]
 UtcDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
 Url = Annotated[HttpUrl, AfterValidator(_short_url)]
+WebhookUrl = Annotated[HttpUrl, AfterValidator(_short_url), AfterValidator(_public_url)]
 Cursor = Annotated[str, Field(min_length=1, max_length=40)]
 
 
@@ -123,7 +132,7 @@ class OrderCreate(Input):
     tax: Amount = 0
     delivery_fee: Amount = 0
     delivery: DeliveryIn | None = None
-    webhook_urls: Annotated[list[Url], Field(max_length=5)] = Field(default_factory=list)
+    webhook_urls: Annotated[list[WebhookUrl], Field(max_length=5)] = Field(default_factory=list)
     meta: Metadata = Field(default_factory=dict)
 
 

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:5000"
     # Checking X-Twilio-Signature can be turned off only explicitly, for local development.
     twilio_skip_signature_check: bool = False
+    # The local WhatsApp simulator can speak for any customer or staff member: `serve` turns
+    # it on when no Twilio account is configured; nothing else does.
+    simulator_enabled: bool = False
+    # Outbound webhooks to loopback/private addresses (SSRF) are refused unless this is on.
+    webhook_allow_private: bool = False
     rate_limit_per_minute: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     cart_ttl_minutes: int = Field(default=120, ge=1)
@@ -42,3 +47,13 @@ class Settings(BaseSettings):
     def twilio_enabled(self) -> bool:
         """True when real Twilio credentials are configured."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def twilio_configured(self) -> bool:
+        """True when any Twilio credential is set (even half a pair): not a local setup."""
+        return bool(self.twilio_account_sid or self.twilio_auth_token)
+
+    @property
+    def signature_check_skipped(self) -> bool:
+        """Skipping X-Twilio-Signature checks is honoured only with no Twilio credentials."""
+        return self.twilio_skip_signature_check and not self.twilio_configured

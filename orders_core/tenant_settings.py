@@ -33,7 +33,7 @@ class TenantSettings(BaseModel):
     auto_notifications: bool = True
     notify_web_orders_on_whatsapp: bool = True
     delivers: bool = True
-    delivery_fee: int = Field(default=0, ge=0)
+    delivery_fee: int = Field(default=0, ge=0, le=10**12)
     pending_reminder_minutes: int = Field(default=10, ge=1, le=24 * 60)
     auto_cancel_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     unpaid_reminder_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)

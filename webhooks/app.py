@@ -31,7 +31,12 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # The dashboard's session cookie; without SECRET_KEY a random key signs everyone out on restart.
     app.secret_key = settings.secret_key or secrets.token_hex(32)
-    app.config.update(SESSION_COOKIE_NAME="chatorders_session", SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(
+        SESSION_COOKIE_NAME="chatorders_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Served over https (PUBLIC_BASE_URL says so): never send the cookie in clear text.
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+    )
     database = db or Database.from_url(settings.database_url)
     app.extensions[EXTENSION] = AppServices(settings=settings, db=database, extras=extras or {})
     register_error_handlers(app)

@@ -29,7 +29,7 @@ def _request_hash() -> str:
     raw = request.get_data(cache=True)
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = raw
     return hashlib.sha256(
         request.method.encode() + request.path.encode() + b"\0" + canonical

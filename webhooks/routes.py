@@ -39,7 +39,10 @@ def json_body() -> Any:
     """The request's JSON body; a 415 for another content type, a 400 for broken JSON."""
     if not request.is_json:
         raise ApiError(415, "Send a JSON body with 'Content-Type: application/json'")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "The JSON body is nested too deeply") from None
     if data is None:
         raise ApiError(400, "The body is not valid JSON")
     _refuse_unstorable(data)

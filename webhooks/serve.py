@@ -63,9 +63,12 @@ def local_settings(settings: Settings, *, host: str, port: int) -> Settings:
     Without Twilio credentials and without PUBLIC_BASE_URL, the simulator signs its requests
     for the URL this server answers on, so signatures check out locally.
     """
-    if settings.twilio_enabled or "public_base_url" in settings.model_fields_set:
+    if settings.twilio_configured:
         return settings
-    return settings.model_copy(update={"public_base_url": local_url(host, port)})
+    update: dict[str, object] = {"simulator_enabled": True}
+    if "public_base_url" not in settings.model_fields_set:
+        update["public_base_url"] = local_url(host, port)
+    return settings.model_copy(update=update)
 
 
 def prepare(settings: Settings) -> Prepared:
@@ -93,7 +96,7 @@ def banner(settings: Settings, prepared: Prepared, *, base: str) -> str:
         f"chatorders is running on {base}   (Ctrl-C stops it)",
         "",
     ]
-    if not settings.twilio_enabled:
+    if settings.simulator_enabled and not settings.twilio_configured:
         lines.append(f"  Simulator:      {base}/simulator/   <- start here: order as a customer")
     lines += [
         f"  Order board:    {base}/dashboard/   (sign in with the API key below)",
@@ -121,7 +124,11 @@ def banner(settings: Settings, prepared: Prepared, *, base: str) -> str:
         lines.append(
             "  Sessions:       random secret key: a restart signs everyone out (set SECRET_KEY)"
         )
-    if settings.twilio_skip_signature_check:
+    if settings.twilio_skip_signature_check and settings.twilio_configured:
+        lines.append(
+            "  Signatures:     TWILIO_SKIP_SIGNATURE_CHECK is IGNORED: Twilio credentials are set"
+        )
+    elif settings.twilio_skip_signature_check:
         lines += [
             "",
             "  !!! WARNING: Twilio signature checking is OFF (TWILIO_SKIP_SIGNATURE_CHECK).       !!!",

@@ -167,3 +167,12 @@ def test_a_late_failure_of_an_order_message_is_reported(
         titles = list(session.scalars(select(TimelineEvent.title).order_by(TimelineEvent.id)))
     assert types[-1] == "message.failed"
     assert titles[-1] == "Message to customer failed"
+
+
+def test_a_non_numeric_error_code_is_dropped_not_a_crash(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    sid = outbound(database, tenant)
+
+    assert whatsapp.receipt(sid, "failed", "²").status_code == 200
+    assert (stored(database, sid).status, stored(database, sid).error_code) == ("failed", None)

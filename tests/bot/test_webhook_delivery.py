@@ -228,14 +228,14 @@ def test_urllib_sender_posts_to_a_real_server(
         session.add(endpoint)
         session.flush()
         secret = endpoint_secret(h.settings, endpoint.id, endpoint.salt)
-    h.sender = UrllibSender(timeout=5)  # type: ignore[assignment]
+    h.sender = UrllibSender(timeout=5, allow_private=True)  # type: ignore[assignment]
     place(h.database, tenant.id, channel="api")
     h.dispatch()
     [(path, body, headers)] = handler.received
     assert path == "/hook"
     _check_signature(secret, body, headers["Chatorders-Signature"])
     assert json.loads(body)["type"] == "order.created"
-    sender = UrllibSender(timeout=5)
+    sender = UrllibSender(timeout=5, allow_private=True)
     handler.status = 500
     assert sender(f"{base}/hook", b"{}", {"Content-Type": "application/json"}) == 500
     handler.status = 302
@@ -257,3 +257,10 @@ def test_a_failed_message_is_reported_to_subscribers(h: Harness, tenant: TenantI
     assert (url, payload["type"]) == (ENDPOINT_URL, "message.failed")
     assert payload["data"]["message"]["error_code"] == "21211"
     assert payload["data"]["order"]["id"] == order_id
+
+
+def test_the_default_sender_refuses_internal_addresses() -> None:
+    sender = UrllibSender(timeout=1)
+    for url in ("http://127.0.0.1:9/hook", "http://localhost:6379/", "http://[::1]:2375/"):
+        with pytest.raises(OSError, match="non-public"):
+            sender(url, b"{}", {})

@@ -84,6 +84,7 @@ def live_server(database: Database) -> Iterator[LiveServer]:
         twilio_auth_token=None,
         twilio_skip_signature_check=False,
         secret_key=None,
+        simulator_enabled=True,
     )
     prepared = prepare(settings)
     assert prepared.demo_key is not None

@@ -190,3 +190,31 @@ def test_unknown_routes_and_methods_answer_in_the_error_shape(
     wrong = client.delete("/v1/orders", headers=tenant.headers)
     assert_error(wrong, 405, "method_not_allowed")
     assert set(wrong.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client: FlaskClient, tenant: TenantInfo) -> None:
+    body = "[" * 5000 + "]" * 5000
+    headers = {**tenant.headers, "Content-Type": "application/json", "Idempotency-Key": "deep"}
+
+    response = client.post("/v1/orders", data=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("endpoint_id", ["we_²", "we_99999999999999999999", "we_-1"])
+def test_odd_webhook_endpoint_ids_are_not_found(
+    client: FlaskClient, tenant: TenantInfo, endpoint_id: str
+) -> None:
+    response = client.get(f"/v1/webhook_endpoints/{endpoint_id}", headers=tenant.headers)
+
+    assert response.status_code == 404
+
+
+def test_a_huge_delivery_fee_setting_is_refused(client: FlaskClient, tenant: TenantInfo) -> None:
+    response = client.patch(
+        "/v1/settings", json={"settings": {"delivery_fee": 2**70}}, headers=tenant.headers
+    )
+
+    assert response.status_code == 400
+    assert response.json["error"]["param"] == "settings.delivery_fee"

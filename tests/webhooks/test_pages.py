@@ -148,7 +148,13 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(
         client.post("/dashboard/login", data=data).headers["Location"]
         == f"/dashboard/orders/{order_id}"
     )
-    for evil in ("https://evil.example/dashboard", "//evil.example/dashboard", "/v1/orders"):
+    for evil in (
+        "https://evil.example/dashboard",
+        "//evil.example/dashboard",
+        "/v1/orders",
+        "/dashboard/\r\nSet-Cookie: x=1",
+        "/dashboard\\..\\v1",
+    ):
         data.update(next=evil, csrf_token=csrf(client))
         assert client.post("/dashboard/login", data=data).headers["Location"] == "/dashboard/"
 

@@ -30,6 +30,7 @@ def local_app(database: Database) -> Flask:
         twilio_account_sid=None,
         twilio_auth_token=None,
         twilio_skip_signature_check=False,
+        simulator_enabled=True,
     )
     return create_app(settings, db=database)
 
@@ -159,3 +160,25 @@ def test_twiml_replies_are_read_from_messages() -> None:
     assert twiml_replies(xml) == ["Hi *there*", "Two"]
     assert twiml_replies("<Response/>") == []
     assert twiml_replies("not xml") == []
+
+
+def test_the_simulator_is_off_unless_serve_turns_it_on(database: Database) -> None:
+    """An API-only deployment without Twilio (gunicorn + create_app()) has no simulator."""
+    settings = Settings(
+        database_url=database.engine.url.render_as_string(hide_password=False),
+        twilio_account_sid=None,
+        twilio_auth_token=None,
+    )
+    client = create_app(settings, db=database).test_client()
+
+    assert client.get("/simulator/").status_code == 404
+    assert client.post("/simulator/api/send", json={"phone": "+2348000000001"}).status_code == 404
+
+
+def test_half_a_twilio_configuration_also_turns_the_simulator_off(local_app: Flask) -> None:
+    settings = local_app.extensions["chatorders"].settings
+    local_app.extensions["chatorders"].settings = settings.model_copy(
+        update={"twilio_auth_token": "real-token"}
+    )
+
+    assert local_app.test_client().get("/simulator/").status_code == 404

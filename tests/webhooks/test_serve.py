@@ -92,7 +92,9 @@ def test_the_banner_says_where_to_go_and_where_messages_go(database: Database) -
     text = banner(live, prepared, base="http://127.0.0.1:5055")
     assert "sent through Twilio" in text and "/simulator" not in text
     assert "https://orders.example.ng/webhooks/twilio/messages" in text
-    assert "signature checking is OFF" in text
+    assert "TWILIO_SKIP_SIGNATURE_CHECK is IGNORED" in text
+    local_unsigned = settings.model_copy(update={"twilio_skip_signature_check": True})
+    assert "signature checking is OFF" in banner(local_unsigned, prepared, base="http://x")
     prepared.database.dispose()
 
 

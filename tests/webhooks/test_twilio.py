@@ -201,8 +201,24 @@ def test_one_customers_messages_at_once_are_handled_one_by_one(
 
 @pytest.fixture
 def unsigned_app(settings: Settings, database: Database) -> Iterator[Flask]:
-    """The app with signature checking turned off, as in local development."""
-    yield create_app(settings.model_copy(update={"twilio_skip_signature_check": True}), db=database)
+    """The app with signature checking turned off, as in local development (no Twilio)."""
+    local = settings.model_copy(
+        update={
+            "twilio_skip_signature_check": True,
+            "twilio_account_sid": None,
+            "twilio_auth_token": None,
+        }
+    )
+    yield create_app(local, db=database)
+
+
+def test_the_skip_setting_is_ignored_when_twilio_credentials_are_set(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    app = create_app(settings.model_copy(update={"twilio_skip_signature_check": True}), db=database)
+    phone = WhatsApp(app.test_client(), token="whatever", base_url="http://x")
+
+    assert phone.post(MESSAGES_PATH, phone.form("hi"), signature="").status_code == 403
 
 
 def test_the_check_can_be_turned_off_explicitly_and_warns(

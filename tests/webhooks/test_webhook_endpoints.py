@@ -114,3 +114,34 @@ def test_openapi_documents_the_endpoints(client: FlaskClient) -> None:
     assert {"post", "get"} <= set(paths["/v1/webhook_endpoints"])
     assert {"get", "patch", "delete"} <= set(paths["/v1/webhook_endpoints/{endpoint_id}"])
     assert "get" in paths["/v1/messages"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost/hook",
+        "http://10.0.0.7/hook",
+        "http://[::1]:2375/containers",
+        "http://0x7f000001/hook",
+    ],
+)
+def test_internal_addresses_are_refused(client: FlaskClient, tenant: TenantInfo, url: str) -> None:
+    response = client.post(
+        "/v1/webhook_endpoints",
+        json={"url": url, "events": ["order.created"]},
+        headers=tenant.headers,
+    )
+    order = client.post(
+        "/v1/orders",
+        json={
+            "customer": {"name": "A"},
+            "items": [{"product_id": "prod_water", "quantity": 1}],
+            "webhook_urls": [url],
+        },
+        headers=tenant.headers,
+    )
+
+    assert response.status_code == 400 and response.json["error"]["param"] == "url"
+    assert order.status_code == 400 and order.json["error"]["param"] == "webhook_urls[0]"

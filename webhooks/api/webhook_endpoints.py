@@ -6,12 +6,13 @@ stored: it is derived from SECRET_KEY and a stored random salt (see bot.webhook_
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import Blueprint
-from pydantic import AnyHttpUrl, Field, field_validator
+from pydantic import AfterValidator, AnyHttpUrl, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,16 +21,27 @@ from orders_core.errors import NotFound
 from orders_core.events import EVENT_TYPES
 from orders_core.models import WebhookEndpoint, utcnow
 from orders_core.schemas import Input, Output
+from orders_core.urls import literal_host_problem
 from webhooks.context import db, services, tenant_id
 from webhooks.routes import api_route
 
 bp = Blueprint("webhook_endpoints", __name__, url_prefix="/v1")
+DATABASE_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a BIGINT
 
 EventType = Literal[
     "order.created", "order.updated", "order.status_changed", "order.cancelled",
     "payment.recorded", "refund.created", "fulfillment.created", "message.failed",
 ]  # fmt: skip
-Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
+
+
+def _public(value: AnyHttpUrl) -> AnyHttpUrl:
+    problem = literal_host_problem(str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Url = Annotated[AnyHttpUrl, Field(max_length=2000), AfterValidator(_public)]
 WRITE_ERRORS = (400, 401, 404, 415, 429)
 
 
@@ -118,7 +130,7 @@ def _out(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> EndpointOut
 
 def _get(session: Session, endpoint_id: str) -> WebhookEndpoint:
     raw = endpoint_id.removeprefix("we_")
-    endpoint = session.get(WebhookEndpoint, int(raw)) if raw.isdigit() else None
+    endpoint = session.get(WebhookEndpoint, int(raw)) if DATABASE_ID.fullmatch(raw) else None
     if endpoint is None or endpoint.tenant_id != tenant_id():
         raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
     return endpoint

@@ -54,7 +54,7 @@ def _guard() -> ResponseReturnValue | None:
 
 def _safe_next(target: str | None) -> str:
     """`target` if it is a path inside the dashboard, else the board (no open redirects)."""
-    if target:
+    if target and not any(c in target for c in "\r\n\\"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard"):
             return target

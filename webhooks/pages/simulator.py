@@ -6,6 +6,7 @@ Enabled only when no Twilio account is configured: it can speak as any customer.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from webhooks.pages import local_twilio
 from webhooks.pages.chat_format import whatsapp_html
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+SMALL_INT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a BIGINT
 
 MAX_BODY = 1600
 PAGE_SIZE = 200
@@ -30,8 +32,9 @@ STATUS_WINDOW = 50
 
 
 def simulator_enabled() -> bool:
-    """True when messages stay local (no Twilio credentials), so simulated customers are safe."""
-    return not services().settings.twilio_enabled
+    """True when `serve` turned it on and no Twilio credential is set, so nothing real is at stake."""
+    settings = services().settings
+    return settings.simulator_enabled and not settings.twilio_configured
 
 
 @bp.before_request
@@ -45,7 +48,7 @@ def _only_without_twilio() -> ResponseReturnValue | None:
 def _tenant(session: Session, wanted: str | None) -> Tenant:
     """The tenant asked for by id, else the first one with a WhatsApp number (the demo)."""
     query = select(Tenant).where(Tenant.whatsapp_number.is_not(None)).order_by(Tenant.id)
-    if wanted and wanted.isdigit():
+    if wanted and SMALL_INT.fullmatch(wanted):
         query = query.where(Tenant.id == int(wanted))
     tenant = session.scalars(query.options(selectinload(Tenant.staff)).limit(1)).first()
     if tenant is None:
@@ -98,7 +101,7 @@ def page() -> ResponseReturnValue:
             tenants=tenants,
             staff_phone=tenant.staff[0].phone if tenant.staff else DEMO_STAFF,
             customers=_customers(session, tenant),
-            skip_signature=services().settings.twilio_skip_signature_check,
+            skip_signature=services().settings.signature_check_skipped,
         )
 
 
@@ -114,7 +117,7 @@ def messages() -> Response:
     """The thread of one phone after message `after`, and the statuses of its latest messages."""
     phone = _phone_arg(request.args.get("phone"))
     after = request.args.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = int(after) if SMALL_INT.fullmatch(after) else 0
     with db().read() as session:
         tenant = _tenant(session, request.args.get("tenant"))
         zone = ZoneInfo(tenant.timezone)
@@ -137,7 +140,10 @@ def messages() -> Response:
 
 def _json_object() -> dict[str, Any]:
     """The JSON body (only JSON is accepted, which also keeps other sites' forms out)."""
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         abort(415, "Send a JSON object with 'Content-Type: application/json'")
     return data
@@ -195,7 +201,9 @@ def _unrecorded(replies: list[str], phone: str, before: int) -> list[str]:
 @bp.post("/api/read")
 def mark_read() -> Response:
     """Report the given outbound messages as read, through the real signed status callback."""
-    ids = [i for i in _json_object().get("ids", []) if isinstance(i, int)][:STATUS_WINDOW]
+    raw_ids = _json_object().get("ids", [])
+    raw_ids = raw_ids if isinstance(raw_ids, list) else []
+    ids = [i for i in raw_ids if type(i) is int and 0 < i < 2**63][:STATUS_WINDOW]
     settings = services().settings
     with db().read() as session:
         unread = list(
