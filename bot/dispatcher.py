@@ -121,7 +121,8 @@ def customer_notice(event: OutboxEvent, business: str) -> wording.Notice | None:
     """The customer's message for an outbox event, or None when the event tells them nothing.
 
     order.created: the bot already answered chat orders; web/api orders get the lines.
-    order.status_changed: one message per new status; cancellation is said by order.cancelled.
+    order.status_changed: one message per new status; cancellation is said by order.cancelled,
+    except a chat order the customer cancelled in the chat, where the bot's reply said it.
     fulfillment.created: only a partial dispatch (a complete one moves the status, which says it).
     """
     data, order = event.data, event.data.get("order") or {}
@@ -136,6 +137,8 @@ def customer_notice(event: OutboxEvent, business: str) -> wording.Notice | None:
     if kind == "order.status_changed":
         return wording.status_notice(order, business, _tracking_url(data))
     if kind == "order.cancelled":
+        if data.get("reason") == "customer_request" and order.get("channel") in CHAT_CHANNELS:
+            return None
         return wording.cancelled_notice(order, business, str(data.get("reason")), data.get("note"))
     if kind == "payment.recorded":
         return wording.payment_notice(order, business, int(data.get("amount") or 0))

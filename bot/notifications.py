@@ -11,10 +11,10 @@ from typing import Any
 
 from orders_core.domain import format_money
 
-CANCEL_REASONS = {
-    "customer_request": "as you asked",
-    "out_of_stock": "some items are out of stock",
-    "fraud": "we could not verify it",
+CANCEL_REASONS = {  # said after "Reason: "
+    "customer_request": "at your request",
+    "out_of_stock": "out of stock",
+    "fraud": "we could not verify the order",
     "duplicate": "it was a duplicate",
 }
 
@@ -78,12 +78,19 @@ def status_notice(order: dict[str, Any], business: str, tracking_url: str | None
 
 
 def cancelled_notice(order: dict[str, Any], business: str, reason: str, note: str | None) -> Notice:
-    """The customer's message when an order is cancelled, with the reason."""
+    """The customer's message when an order is cancelled, with the reason when it is a known one.
+
+    The note is added only when staff or a back office wrote it: on a customer's own request
+    it is the customer's words ("cancel"), not news to them.
+    """
     why = CANCEL_REASONS.get(reason, "")
-    body = f"{business}: sorry, your order #{_number(order)} was cancelled"
-    body += f" because {why}." if why else "."
+    body = f"{business}: your order #{_number(order)} was cancelled."
+    if why:
+        body += f" Reason: {why}."
+    if reason == "customer_request":
+        note = None
     if note:
-        body += f"\n{note}"
+        body += f" Note: {note}"
     paid = int(order.get("amount_paid") or 0)
     if paid:
         body += f"\nYour payment of {_money(paid, order)} will be refunded."

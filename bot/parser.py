@@ -58,6 +58,9 @@ _ELONGATED = re.compile(
 )
 
 
+# A minus sign stuck to a number at the start of a word: "-1 jollof" is not one jollof.
+_NEGATIVE = re.compile(r"(?<![\w.])[-\u2212](?=\d)")
+
 _LIST_MARKER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]+", re.MULTILINE)
 
 
@@ -67,9 +70,13 @@ def _without_list_numbers(text: str) -> str:
 
 
 def _tokens(text: str) -> Words:
-    """Lower-case words and _SEP tokens; punctuation, symbols and emoji dropped."""
+    """Lower-case words and _SEP tokens; punctuation, symbols and emoji dropped.
+
+    A negative number keeps its sign ("-1"), so it is never read as a quantity.
+    """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(_keep(char) for char in folded)
+    negative = {match.start() for match in _NEGATIVE.finditer(folded)}
+    kept = "".join("-" if i in negative else _keep(char) for i, char in enumerate(folded))
     words = _DIGIT_LETTER.sub(" ", kept).split()
     # A mark with no letter to sit on (the U+FE0F after an emoji) is not a word.
     return tuple(_canonical(w) for w in words if w == _SEP or any(c.isalnum() for c in w))
@@ -199,7 +206,10 @@ _PHRASE_TABLE: dict[IntentKind, tuple[str, ...]] = {
         "track order", "track my order", "where is my order", "wheres my order",
         "where my order", "where is my food", "wheres my food", "where my food dey",
         "how long", "eta", "is my order ready", "when will my order arrive",
-        "when will it arrive", "any update",
+        "when will it arrive", "any update", "how far with my order", "how far my order",
+        "how far with my food", "how far my food", "any update on my order",
+        "my food never reach", "my order never reach", "food never reach", "rider dey where",
+        "where rider dey", "mera order kahan hai", "mera khana kahan hai", "order kahan hai",
     ),
     K.CANCEL: (
         "cancel", "cancel order", "cancel my order", "cancel the order", "i want to cancel",
@@ -233,6 +243,8 @@ _BEFORE_ITEMS = (
         re.compile(
             r"\b(?:status|track|tracking|eta)\b|\bwhere(?:s| is| are)? (?:my|the|our)\b"
             r"|\bhow long\b|\bwhen (?:will|is|would) (?:my|the|it)\b|\bany update\b|\bupdate on\b"
+            r"|\bhow far (?:with |about )?(?:my|the|our) (?:order|food)\b|\bnever (?:reach|come)\b"
+            r"|\bdey where\b|\bwhere (?:the )?rider\b|\b(?:order|khana|rider) kahan\b"
         ),
     ),
     (
@@ -303,6 +315,11 @@ _ORDER_FILLERS = _phrases(
 _CONNECTIVES = _phrases("and", "also", "plus", "then", "just", "ok", "okay", "so", "aur")
 _SPLIT_WORDS = frozenset({"and", "plus", "aur"})
 _WITH = frozenset({"with"})
+# Words that join or point at product names but name nothing themselves.
+_STOP_WORDS = frozenset({
+    "with", "and", "of", "the", "my", "our", "your", "order", "a", "an", "some", "for", "to",
+    "in", "on",
+})  # fmt: skip
 _REMOVE_VERBS = _phrases(
     "remove", "delete", "take out", "take off", "takeout", "drop", "minus", "comot", "cancel",
     "no", "no more", "without", "dont want", "i dont want", "dont need", "i dont need",
@@ -374,8 +391,9 @@ class _CatalogIndex:
 
     def match(self, words: Words) -> _Match:
         """The one product `words` name, or None and the closest product names."""
-        key = " ".join(words)
-        exact = self.entry(key)
+        exact = self.entry(" ".join(words))
+        real = _real_words(words)
+        key = " ".join(real)
         if exact is not None or len(key) < _MIN_FUZZY_CHARS or len(words) > _MAX_NAME_WORDS:
             return _Match(exact, (), 0)
         ranked = process.extract(
@@ -420,14 +438,22 @@ def _distinct(scored: Iterable[tuple[CatalogEntry, float]]) -> list[tuple[Catalo
     return list(seen.values())
 
 
+def _real_words(words: Words) -> Words:
+    """`words` without the stop words ("with", "my", "order", ...)."""
+    return tuple(word for word in words if word not in _STOP_WORDS)
+
+
 def _covers(typed: Words, name: Words) -> bool:
     """Whether most of the typed words are words of the product name (typos allowed).
 
-    Keeps "is the jollof spicy" from being jollof, and "pepper soup" from being egusi soup.
+    Stop words count on neither side, and at least one real word must match: keeps "is the
+    jollof spicy" from being jollof, "pepper soup" from being egusi soup, and "how far with
+    my order" from being "Egusi Soup with Pounded Yam".
     """
+    typed, name = _real_words(typed), _real_words(name) or name
     parts = (*name, "".join(name))  # "moimoi" is the word of "moi moi"
     covered = sum(any(fuzz.ratio(word, part) >= _WORD_CUTOFF for part in parts) for word in typed)
-    return 2 * covered > len(typed)
+    return covered > 0 and 2 * covered > len(typed)
 
 
 @lru_cache(maxsize=64)

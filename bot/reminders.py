@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, selectinload
 from bot import notifications as wording
 from bot.notifications import Notice
 from bot.outbound import queue_message
+from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
-from orders_core.models import Conversation, Message, Order, StaffMember, Tenant
+from orders_core.models import Conversation, Customer, Message, Order, StaffMember, Tenant
 from orders_core.presenters import order_payload
 from orders_core.schemas import CancelIn
 from orders_core.services.orders import cancel_order
@@ -77,6 +78,14 @@ def _chat_target(order: Order, settings: TenantSettings) -> str | None:
     return "whatsapp" if settings.notify_web_orders_on_whatsapp else None
 
 
+def _customer_channel(session: Session, tenant: Tenant, phone: str) -> str:
+    """The chat channel the customer uses: WhatsApp once they wrote on it, else SMS."""
+    on_whatsapp = session.scalar(
+        select(Customer.whatsapp).where(Customer.tenant_id == tenant.id, Customer.phone == phone)
+    )
+    return "whatsapp" if on_whatsapp and tenant.whatsapp_number else "sms"
+
+
 def _locked_orders(session: Session, *conditions: object) -> list[Order]:
     query = (
         select(Order)
@@ -110,6 +119,15 @@ def remind_pending(database: Database, *, now: datetime) -> int:
                 if cancel_after is not None and waited >= cancel_after:
                     note = CancelIn(reason=CancelReason.OTHER, note=AUTO_CANCEL_NOTE)
                     cancel_order(session, order, note, actor="scheduler")
+                    alert_staff(
+                        session,
+                        tenant,
+                        f"Order #{order.number} was cancelled automatically: "
+                        f"not confirmed within {cancel_after} minutes.",
+                        order_id=order.id,
+                        dedupe=f"auto-cancel:{order.id}",
+                        now=now,
+                    )
                     continue
                 round_ = 2 if waited >= 2 * n else 1
                 body = wording.staff_pending_reminder(order_payload(order), waited)
@@ -258,7 +276,7 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
                     session,
                     tenant=tenant,
                     to_phone=conversation.phone,
-                    channel="whatsapp" if tenant.whatsapp_number else "sms",
+                    channel=_customer_channel(session, tenant, conversation.phone),
                     kind="reminder",
                     body=notice.body,
                     dedupe_key=f"{prefix}:{number}",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import replies
 from bot.outbound import queue_message
-from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus
+from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus, parse_major_amount
 from orders_core.errors import DomainError, IllegalTransition, NotFound
 from orders_core.models import Order, Tenant
 from orders_core.schemas import CancelIn, PaymentIn
@@ -28,6 +29,7 @@ ACTIONS = {
     "accept": "confirm",
     "reject": "reject",
     "decline": "reject",
+    "cancel": "reject",
     "preparing": "preparing",
     "prepare": "preparing",
     "out": "out",
@@ -56,6 +58,7 @@ PAST = {
 _FILLER = frozenset({"order", "for", "delivery", "no", "number"})
 _STOCK = re.compile(r"stock|finish|sold\s*out|run\s*out|ran\s*out", re.IGNORECASE)
 OPEN_LIMIT = 20
+_CURRENCY_MARKS = "₦$€£₹¥ "
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,16 @@ def respond_to_staff(session: Session, tenant: Tenant, phone: str, text: str) ->
     order = order_or_reply
     actor = f"staff:{phone}"
     try:
-        return _apply(session, order, command, actor)
+        return _apply(session, tenant, order, command, actor)
     except IllegalTransition as exc:
         return replies.staff_illegal(order, PAST[command.action], exc.details.get("allowed", []))
     except DomainError as exc:
         return f"Order #{order.number}: {exc.message}."
 
 
-def _apply(session: Session, order: Order, command: StaffCommand, actor: str) -> str:
+def _apply(
+    session: Session, tenant: Tenant, order: Order, command: StaffCommand, actor: str
+) -> str:
     if command.action == "reject":
         reason = CancelReason.OUT_OF_STOCK if _STOCK.search(command.rest) else CancelReason.OTHER
         cancel_order(
@@ -119,10 +124,30 @@ def _apply(session: Session, order: Order, command: StaffCommand, actor: str) ->
         )
         return replies.staff_rejected(order)
     if command.action == "paid":
-        payment = record_payment(session, order, PaymentIn(method="other"), actor=actor)
+        amount = _paid_amount(command.rest, tenant.currency)
+        if amount == 0:
+            return (
+                f"Say *PAID {order.number}* for the whole balance, "
+                f"or *PAID {order.number} 3500* for an amount."
+            )
+        data = PaymentIn(amount=amount, method="other")
+        payment = record_payment(session, order, data, actor=actor)
         return replies.staff_paid(order, payment.amount)
     transition(session, order, TARGETS[command.action], actor=actor)
     return replies.staff_done(order)
+
+
+def _paid_amount(text: str, currency: str) -> int | None:
+    """The amount after "PAID 1042" in minor units; None when none is given, 0 when unreadable."""
+    cleaned = text.strip(_CURRENCY_MARKS)
+    if cleaned.upper().startswith(currency.upper()):
+        cleaned = cleaned[len(currency) :].strip(_CURRENCY_MARKS)
+    if not text:
+        return None
+    try:
+        return parse_major_amount(cleaned, currency)
+    except ValueError:
+        return 0
 
 
 def _target_order(session: Session, tenant: Tenant, command: StaffCommand) -> Order | str:
@@ -169,11 +194,13 @@ def alert_staff(
     dedupe: str | None = None,
     template: str | None = None,
     variables: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Queue `body` for every staff number (once per `dedupe` key and number, when given).
 
     `template` names the tenant template sent instead if WhatsApp refuses free text
-    because the staff member has not written in 24 hours.
+    because the staff member has not written in 24 hours. `now` is the caller's clock
+    (default: the real one).
     """
     channel = "whatsapp" if tenant.whatsapp_number else "sms"
     for member in tenant.staff:
@@ -188,4 +215,6 @@ def alert_staff(
             dedupe_key=f"{dedupe}:{member.phone}" if dedupe else None,
             template=template,
             variables=variables,
+            not_before=now,
+            now=now,
         )

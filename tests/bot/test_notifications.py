@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.notifications import cancelled_notice
 from bot.outbound import queue_message
 from orders_core.db import Database
 from orders_core.models import Order
@@ -108,9 +109,53 @@ def test_cancellation_is_one_message_with_the_reason(h: Harness, tenant: TenantI
     h.dispatch()
     [form] = h.recorder.sent
     assert form["Body"] == (
-        "Mama Put Lagos: sorry, your order #1001 was cancelled because some items are out "
-        "of stock.\nJollof is finished for today."
+        "Mama Put Lagos: your order #1001 was cancelled. Reason: out of stock. "
+        "Note: Jollof is finished for today."
     )
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "sms"])
+def test_a_cancellation_the_customer_asked_for_by_chat_is_not_announced_again(
+    h: Harness, tenant: TenantInfo, channel: str
+) -> None:
+    with h.database.write() as session:
+        get_tenant(session, tenant.id).sms_number = "+2348000000099"
+    order_id = place(h.database, tenant.id, channel=channel)
+    cancel = CancelIn(reason="customer_request", note="cancel")
+    _change(h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor="t"))
+    h.dispatch()
+    assert h.recorder.sent == []  # the bot's own reply already said it
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "expected"),
+    [
+        (
+            "customer_request",
+            "cancel",
+            "Biz: your order #7 was cancelled. Reason: at your request.",
+        ),
+        ("other", "Kitchen closed", "Biz: your order #7 was cancelled. Note: Kitchen closed"),
+        ("other", None, "Biz: your order #7 was cancelled."),
+        ("duplicate", None, "Biz: your order #7 was cancelled. Reason: it was a duplicate."),
+    ],
+)
+def test_cancelled_wording(reason: str, note: str | None, expected: str) -> None:
+    notice = cancelled_notice({"number": 7, "currency": "NGN"}, "Biz", reason, note)
+
+    assert notice.body == expected
+    assert "because as you asked" not in notice.body
+
+
+def test_a_customer_request_on_an_api_order_is_still_announced(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    order_id = place(h.database, tenant.id, channel="api")  # CUSTOMER is on WhatsApp
+    cancel = CancelIn(reason="customer_request", note="called the shop")
+    _change(h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor="a"))
+    h.dispatch()
+    bodies = [form["Body"] for form in h.recorder.sent]
+    assert bodies[-1] == "Mama Put Lagos: your order #1001 was cancelled. Reason: at your request."
 
 
 def test_payment_and_refund(h: Harness, tenant: TenantInfo) -> None:

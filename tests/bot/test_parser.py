@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.intents import CatalogEntry, Intent, IntentKind, ItemRequest, Unmatched
 from bot.parser import parse
-from tests.bot.parser_cases import CASES, DEMO_CATALOG, Case
+from tests.bot.parser_cases import CASES, DEMO_CATALOG, JOLLOF, Case
 
 K = IntentKind
 
@@ -77,6 +77,20 @@ def test_a_name_made_of_digits_is_not_a_quantity() -> None:
 
     assert parse("7up", catalog).items == (ItemRequest("prod_7up", "7Up", 1),)
     assert parse("2 7up", catalog).items == (ItemRequest("prod_7up", "7Up", 2),)
+
+
+@pytest.mark.parametrize("message", ["with", "with my order", "the order", "2 with", "and of the"])
+def test_stop_words_alone_never_name_a_product(message: str) -> None:
+    """ "with" is a word of "Egusi Soup with Pounded Yam", but it names nothing."""
+    assert parse(message, DEMO_CATALOG).items == ()
+
+
+@pytest.mark.parametrize("message", ["-1 jollof", "jollof -1", "-2 chapman and 1 zobo"])
+def test_a_negative_number_is_not_a_quantity(message: str) -> None:
+    intent = parse(message, DEMO_CATALOG)
+
+    assert (JOLLOF, 1) not in [(i.code, i.quantity) for i in intent.items]
+    assert all(i.code != "prod_chapman" for i in intent.items)
 
 
 def test_aliases_given_as_a_list_still_work() -> None:

@@ -102,8 +102,24 @@ def test_auto_cancel_tells_the_customer(h: Harness, tenant: TenantInfo) -> None:
         order = session.scalars(select(Order)).one()
     assert (order.status, order.cancel_note) == ("cancelled", "It was not confirmed in time.")
     assert _to(h, f"whatsapp:{CUSTOMER}") == [
-        f"Mama Put Lagos: sorry, your order #{order_id[4:]} was cancelled.\nIt was not confirmed in time."
+        f"Mama Put Lagos: your order #{order_id[4:]} was cancelled. "
+        "Note: It was not confirmed in time."
     ]
+
+
+def test_auto_cancel_tells_the_staff_once(h: Harness, tenant: TenantInfo) -> None:
+    _set(h, tenant, auto_cancel_minutes=30)
+    order_id = _aged_order(h, tenant, "pending", 31)
+    _run(h, remind_pending)
+    _run(h, remind_pending)
+    h.advance(minutes=30)
+    _run(h, remind_pending)
+    assert _to(h, STAFF) == [
+        f"Order #{order_id[4:]} was cancelled automatically: not confirmed within 30 minutes."
+    ]
+    [alert] = [m for m in outbound(h.database, tenant.id) if m.kind == "alert"]
+    assert alert.dedupe_key is not None and alert.dedupe_key.startswith("auto-cancel:")
+    assert alert.order_id is not None
 
 
 def test_auto_cancel_is_off_by_default(h: Harness, tenant: TenantInfo) -> None:
@@ -162,12 +178,14 @@ def test_in_quiet_hours() -> None:
     assert not in_quiet_hours(at(3), lagos, 8, 8)
 
 
-def _cart(h: Harness, tenant: TenantInfo, idle_minutes: float, state: str = "cart") -> None:
+def _cart(
+    h: Harness, tenant: TenantInfo, idle_minutes: float, state: str = "cart", phone: str = CUSTOMER
+) -> None:
     with h.database.write() as session:
         session.add(
             Conversation(
                 tenant_id=tenant.id,
-                phone=CUSTOMER,
+                phone=phone,
                 state=state,
                 cart=[
                     {
@@ -209,6 +227,23 @@ def test_second_cart_nudge_without_template_is_held(h: Harness, tenant: TenantIn
     _run(h, nudge_abandoned_carts)
     assert len(h.recorder.sent) == 1
     assert [m.status for m in outbound(h.database, tenant.id)] == ["queued", "needs_template"]
+
+
+def test_a_cart_from_an_sms_customer_is_nudged_by_sms(h: Harness, tenant: TenantInfo) -> None:
+    sms_customer = "+2348099999999"
+    with h.database.write() as session:
+        get_tenant(session, tenant.id).sms_number = "+2348000000099"
+        session.add(Customer(tenant_id=tenant.id, phone=sms_customer, whatsapp=False))
+    _cart(h, tenant, 61)
+    _cart(h, tenant, 61, phone=sms_customer)
+
+    assert _run(h, nudge_abandoned_carts) == 2
+
+    to = sorted((form["To"], form["From"]) for form in h.recorder.sent)
+    assert to == [
+        (sms_customer, "+2348000000099"),
+        (f"whatsapp:{CUSTOMER}", f"whatsapp:{tenant.whatsapp}"),
+    ]
 
 
 def test_empty_or_browsing_conversations_are_not_nudged(h: Harness, tenant: TenantInfo) -> None:

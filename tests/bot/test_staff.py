@@ -107,6 +107,64 @@ def test_paid_records_the_balance(
     assert "already paid" in staff(whatsapp, f"paid {number}")
 
 
+@pytest.mark.parametrize("amount", ["3500", "3,500", "₦3,500"])
+def test_paid_with_an_amount_records_that_amount(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo, amount: str
+) -> None:
+    number = make_order(database, tenant)
+
+    reply = staff(whatsapp, f"paid {number} {amount}")
+
+    assert "₦3,500" in reply
+    order = order_row(database, tenant, number)
+    assert (order.payment_status, order.amount_paid) == ("unpaid", 350000)
+    with database.read() as session:
+        payment = session.scalars(select(Payment)).one()
+    assert (payment.amount, payment.method) == (350000, "other")
+    staff(whatsapp, f"paid {number} 5000")
+    assert order_row(database, tenant, number).payment_status == "paid"
+
+
+def test_paid_with_a_bad_amount_says_the_form(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    number = make_order(database, tenant)
+
+    reply = staff(whatsapp, f"paid {number} lots")
+
+    assert f"PAID {number}" in reply and f"PAID {number} 3500" in reply
+    assert order_row(database, tenant, number).amount_paid == 0
+    with database.read() as session:
+        assert session.scalars(select(Payment)).all() == []
+
+
+def test_paid_more_than_owed_is_refused(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    number = make_order(database, tenant)
+
+    reply = staff(whatsapp, f"paid {number} 9000")
+
+    assert f"#{number}" in reply and "more than" in reply
+    assert order_row(database, tenant, number).amount_paid == 0
+
+
+def test_cancel_with_a_reason_is_a_reject(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    number = make_order(database, tenant)
+
+    reply = staff(whatsapp, f"cancel {number} jollof is finished")
+
+    assert "cancelled" in reply
+    order = order_row(database, tenant, number)
+    assert (order.status, order.cancel_reason, order.cancel_note) == (
+        "cancelled",
+        "out_of_stock",
+        "jollof is finished",
+    )
+
+
 @pytest.mark.parametrize(
     ("reason", "expected"),
     [("sorry, jollof is finished", "out_of_stock"), ("kitchen closed early", "other")],
@@ -217,6 +275,8 @@ def test_staff_replies_are_recorded(
         ("CONFIRM #1042", StaffCommand("confirm", "1042", "")),
         ("reject ord_1042 out of stock.", StaffCommand("reject", "1042", "out of stock")),
         ("out for delivery 1042", StaffCommand("out", "1042", "")),
+        ("cancel 1042 duplicate", StaffCommand("reject", "1042", "duplicate")),
+        ("paid 1042 3,500", StaffCommand("paid", "1042", "3,500")),
         ("confirm", StaffCommand("confirm", None, "")),
         ("orders", StaffCommand("orders", None, "")),
         ("hello there", None),
