@@ -39,7 +39,7 @@ from orders_core.services.orders import cancel_order, place_order
 from orders_core.services.tenants import tenant_settings
 
 MAX_ADDRESS = 500
-MIN_ADDRESS = 5
+MIN_ADDRESS = 2  # "VI" (Victoria Island) is an address in Lagos
 # A second request for a person within this time does not alert staff again.
 HUMAN_ALERT_EVERY = timedelta(minutes=30)
 
@@ -199,7 +199,7 @@ class _Step:
         if self.incoming.location is not None:
             return self.address(_location_text(self.incoming.location), self.incoming.location)
         intent = parse(self.incoming.text, self.catalog)
-        if self.state == State.AWAITING_ADDRESS and _looks_like_address(intent):
+        if self.state == State.AWAITING_ADDRESS and _looks_like_address(intent, self.incoming.text):
             return self.address(intent.text or self.incoming.text.strip(), None)
         handler = getattr(self, f"on_{intent.kind.value}", None)
         return handler(intent) if handler is not None else self.on_unknown(intent)
@@ -290,8 +290,14 @@ class _Step:
             return replies.cart_reply(self.lines, self.currency)
         if self._needs_address():
             self.state = State.AWAITING_ADDRESS
-            return replies.address_needed(self.lines, self.currency)
-        return self._place()
+            return replies.address_needed(
+                self.lines, self.currency, delivery_fee=tenant_settings(self.tenant).delivery_fee
+            )
+        if self.state == State.AWAITING_CONFIRMATION or not tenant_settings(self.tenant).delivers:
+            return self._place()
+        # Delivery: show the fee and where it goes before the YES that places it.
+        self.state = State.AWAITING_CONFIRMATION
+        return self._checkout_summary()
 
     def on_no(self, intent: Intent) -> str:
         if self.state in CHECKOUT_STATES:
@@ -312,8 +318,6 @@ class _Step:
             self.data["location"] = {"latitude": location.latitude, "longitude": location.longitude}
         else:
             self.data.pop("location", None)
-        if self.state == State.AWAITING_ADDRESS and self.lines:
-            return self._place()
         saved = replies.address_saved(text)
         if self.lines:
             self.state = State.AWAITING_CONFIRMATION
@@ -373,7 +377,12 @@ class _Step:
         )
         self.lines, self.state, self.order_id = [], State.BROWSING, order.id
         self.data["last_order_number"] = order.number
-        return replies.order_placed(order, delivering=settings.delivers)
+        placed = replies.order_placed(order, delivering=settings.delivers)
+        if self.customer.opted_out:
+            # Ordering is asking to hear about the order; STOP turns it off again.
+            self.customer.opted_out = False
+            placed += "\n\n" + replies.opted_back_in()
+        return placed
 
     # Orders
 
@@ -385,6 +394,12 @@ class _Step:
         return replies.order_status(order)
 
     def on_cancel(self, intent: Intent) -> str:
+        if self.lines:
+            self.lines, self.state = [], State.BROWSING
+            pending = self._latest_order()
+            if pending is not None and pending.status == OrderStatus.PENDING:
+                return replies.cart_cleared_order_kept(pending.number)
+            return replies.cart_cancelled()
         order = self._latest_order(lock=True)
         if order is not None and order.status == OrderStatus.PENDING:
             cancel_order(
@@ -405,9 +420,6 @@ class _Step:
         if order is not None and order.status not in (OrderStatus.CANCELLED, OrderStatus.DELIVERED):
             self.order_id = order.id
             return replies.cannot_cancel(order, self.tenant.name)
-        if self.lines:
-            self.lines, self.state = [], State.BROWSING
-            return replies.cart_cancelled()
         return replies.nothing_to_cancel()
 
     def _latest_order(self, *, lock: bool = False) -> Order | None:
@@ -464,12 +476,12 @@ class _Step:
         return text
 
 
-def _looks_like_address(intent: Intent) -> bool:
+def _looks_like_address(intent: Intent, text: str) -> bool:
     """While an address is awaited, free text (or items mixed with unknown words) is one."""
     if intent.kind == IntentKind.ADDRESS:
         return True
     if intent.kind == IntentKind.UNKNOWN:
-        return True
+        return not text.rstrip().endswith("?")  # a question is not where to deliver
     return intent.kind == IntentKind.ADD and bool(intent.unmatched)
 
 

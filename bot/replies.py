@@ -109,6 +109,18 @@ def cart_reply(lines: Sequence[CartLine], currency: str, *, heading: str = "Your
     )
 
 
+def _order_with_fee(lines: Sequence[CartLine], currency: str, delivery_fee: int) -> str:
+    """The lines, then the delivery fee and the amount to pay when there is a fee."""
+    text = cart_lines(lines, currency)
+    if delivery_fee:
+        total = cart_total(lines) + delivery_fee
+        text += (
+            f"\nDelivery: {format_money(delivery_fee, currency)}"
+            f"\n*To pay: {format_money(total, currency)}*"
+        )
+    return text
+
+
 def checkout_reply(
     lines: Sequence[CartLine],
     currency: str,
@@ -118,13 +130,7 @@ def checkout_reply(
     delivers: bool,
 ) -> str:
     """The order summary that asks for the final YES."""
-    total = cart_total(lines) + delivery_fee
-    text = f"*Your order:*\n{cart_lines(lines, currency)}"
-    if delivery_fee:
-        text += (
-            f"\nDelivery: {format_money(delivery_fee, currency)}"
-            f"\n*To pay: {format_money(total, currency)}*"
-        )
+    text = f"*Your order:*\n{_order_with_fee(lines, currency, delivery_fee)}"
     if delivers and address:
         text += f"\n\n📍 Deliver to: {address}\n(Send another address to change it.)"
     return text + "\n\nReply *YES* to place the order or *NO* to keep editing."
@@ -206,11 +212,24 @@ def ask_address() -> str:
     )
 
 
-def address_needed(lines: Sequence[CartLine], currency: str) -> str:
-    """The order so far, and the question for the address that will place it."""
+def address_needed(lines: Sequence[CartLine], currency: str, *, delivery_fee: int) -> str:
+    """The order so far with what it costs delivered, and the question for the address."""
     return (
-        f"Almost done! *Your order:*\n{cart_lines(lines, currency)}\n\n{ask_address()}\n"
-        "(Reply *NO* to keep editing.)"
+        f"Almost done! *Your order:*\n{_order_with_fee(lines, currency, delivery_fee)}\n\n"
+        f"{ask_address()}\n(Reply *NO* to keep editing.)"
+    )
+
+
+def opted_back_in() -> str:
+    """Why someone who had opted out will hear about this order."""
+    return "🔔 You had turned off our messages; we'll send updates about this order. Reply *STOP* to turn them off again."
+
+
+def cart_cleared_order_kept(number: int) -> str:
+    """A CANCEL that emptied the cart, leaving the placed order alone."""
+    return (
+        f"I've emptied your cart. Your order *#{number}* is still pending: "
+        f"reply *CANCEL* again to cancel it too."
     )
 
 
@@ -322,9 +341,9 @@ def staff_help() -> str:
     return (
         "*Staff commands:*\n"
         "• *CONFIRM 1042* — accept an order (just *CONFIRM* if only one is waiting)\n"
-        "• *REJECT 1042 out of stock* — cancel it, with the reason\n"
+        "• *REJECT 1042 out of stock* (or *CANCEL 1042 ...*) — cancel it, with the reason\n"
         "• *PREPARING 1042* · *OUT 1042* · *DELIVERED 1042*\n"
-        "• *PAID 1042* — record payment of the balance\n"
+        "• *PAID 1042* — record payment of the balance; *PAID 1042 3500* — part of it\n"
         "• *ORDERS* — the open orders"
     )
 
@@ -332,7 +351,8 @@ def staff_help() -> str:
 def order_line(order: Order) -> str:
     """One order in a list for staff."""
     who = order.customer_name or order.customer_phone or "walk-in"
-    return f"#{order.number} · {order.status} · {who} · {format_money(order.total, order.currency)}"
+    status = order.status.replace("_", " ")
+    return f"#{order.number} · {status} · {who} · {format_money(order.total, order.currency)}"
 
 
 def open_orders(orders: Sequence[Order]) -> str:

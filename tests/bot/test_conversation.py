@@ -74,7 +74,11 @@ def test_order_fix_confirm_address_then_staff_confirms(
     assert orders(database) == []
     assert conversation(database).state == "awaiting_address"
 
-    placed = whatsapp.send("12 Allen Avenue, Ikeja").text
+    summary = whatsapp.send("12 Allen Avenue, Ikeja").text
+    assert "Deliver to: 12 Allen Avenue, Ikeja" in summary and "Reply *YES*" in summary
+    assert orders(database) == []  # an address alone never places the order
+
+    placed = whatsapp.send("yes").text
     assert "Order *#1001* placed" in placed and "*Total: ₦14,400*" in placed
 
     [order] = orders(database)
@@ -161,6 +165,7 @@ def test_an_address_given_once_is_used_next_time(
     whatsapp.send("2 suya")
     whatsapp.send("yes")
     whatsapp.send("5 Admiralty Way, Lekki")
+    whatsapp.send("yes")
 
     whatsapp.send("1 water")
     summary = whatsapp.send("that's all").text
@@ -176,11 +181,12 @@ def test_a_shared_location_becomes_the_delivery_address(
     whatsapp.send("1 jollof")
     whatsapp.send("yes")
 
-    placed = whatsapp.send(
+    summary = whatsapp.send(
         "", Latitude="6.4281", Longitude="3.4219", Address="Victoria Island, Lagos", Label="Office"
     )
+    assert "Deliver to: Office Victoria Island, Lagos" in summary.text
 
-    assert "placed" in placed.text
+    assert "placed" in whatsapp.send("yes").text
     [order] = orders(database)
     assert order.delivery == {
         "method": "delivery",
@@ -222,6 +228,7 @@ def test_an_sms_order_is_an_sms_order(whatsapp: WhatsApp, database: Database) ->
     whatsapp.send("address: 4 Broad Street, Lagos", channel="sms")
     whatsapp.send("1 egusi", channel="sms")
 
+    assert "Deliver to: 4 Broad Street, Lagos" in whatsapp.send("yes", channel="sms").text
     assert "placed" in whatsapp.send("yes", channel="sms").text
 
     [order] = orders(database)
@@ -328,6 +335,7 @@ def test_status_tells_the_latest_order(whatsapp: WhatsApp, database: Database) -
     whatsapp.send("address: 9 Ojuelegba Road")
     whatsapp.send("1 suya")
     whatsapp.send("yes")
+    whatsapp.send("yes")
 
     assert "#1001" in whatsapp.send("status").text
     whatsapp.send("confirm 1001", from_=DEMO_STAFF)
@@ -339,6 +347,7 @@ def test_cancel_cancels_a_pending_order_and_tells_staff(
 ) -> None:
     whatsapp.send("address: 9 Ojuelegba Road")
     whatsapp.send("1 suya")
+    whatsapp.send("yes")
     whatsapp.send("yes")
 
     reply = whatsapp.send("cancel my order").text
@@ -355,6 +364,7 @@ def test_cancel_after_confirmation_explains_who_to_contact(
 ) -> None:
     whatsapp.send("address: 9 Ojuelegba Road")
     whatsapp.send("1 suya")
+    whatsapp.send("yes")
     whatsapp.send("yes")
     whatsapp.send("confirm", from_=DEMO_STAFF)
 
@@ -417,3 +427,68 @@ def test_handle_inbound_is_callable_without_flask(
     assert "Bottled Water" in twiml and twiml.startswith("<?xml")
     assert replay.endswith("<Response />")
     assert conversation(database, "+2348055555555").cart[0]["quantity"] == 1
+
+
+def test_a_question_at_the_address_step_is_not_taken_as_the_address(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    whatsapp.send("2 jollof")
+    whatsapp.send("yes")
+
+    reply = whatsapp.send("do you deliver to Ikorodu?").text
+
+    assert "Where should we deliver?" in reply
+    assert conversation(database).state == "awaiting_address" and orders(database) == []
+
+
+def test_a_short_area_name_is_an_address_but_still_needs_yes(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    whatsapp.send("1 zobo")
+    whatsapp.send("yes")
+
+    assert "Deliver to: VI" in whatsapp.send("VI").text
+    assert orders(database) == []
+
+
+def test_the_delivery_fee_shows_before_the_address_is_asked(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    set_tenant(database, tenant, delivery_fee=150000)
+    whatsapp.send("2 jollof")
+
+    asked = whatsapp.send("yes").text
+
+    assert "Delivery: ₦1,500" in asked and "*To pay: ₦8,500*" in asked
+
+
+def test_cancel_with_a_new_cart_empties_the_cart_and_keeps_the_order(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    whatsapp.send("address: 9 Ojuelegba Road")
+    whatsapp.send("1 suya")
+    whatsapp.send("yes")
+    whatsapp.send("yes")
+    whatsapp.send("1 chapman")
+
+    reply = whatsapp.send("cancel").text
+
+    assert "emptied your cart" in reply and "#1001* is still pending" in reply
+    assert orders(database)[0].status == "pending"
+    assert conversation(database).cart == []
+    assert whatsapp.send("cancel").text.count("cancelled") >= 1
+    assert orders(database)[0].status == "cancelled"
+
+
+def test_ordering_after_stop_turns_order_updates_back_on(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    whatsapp.send("STOP")
+    whatsapp.send("address: 9 Ojuelegba Road")
+    whatsapp.send("1 suya")
+    whatsapp.send("yes")
+
+    placed = whatsapp.send("yes").text
+
+    assert "placed" in placed and "Reply *STOP* to turn them off again" in placed
+    assert customer(database).opted_out is False

@@ -55,6 +55,8 @@ def test_order_confirm_notify_and_board(
     say(page, "customer", "yes")
     expect_in(page, "customer", "deliver")
     say(page, "customer", "12 Admiralty Way, Lekki")
+    expect_in(page, "customer", "Deliver to: 12 Admiralty Way, Lekki")
+    say(page, "customer", "yes")
     expect_in(page, "customer", r"#1001.*placed|placed.*#1001")
 
     expect_in(page, "staff", "New order #1001", timeout=DELIVERY_WAIT_MS)
@@ -169,7 +171,8 @@ def test_the_board_shows_new_orders_by_itself(page: Any, live_server: LiveServer
     for text, reply in (
         ("3 suya", "Total"),
         ("yes", "deliver"),
-        ("4 Allen Avenue, Ikeja", "placed"),
+        ("4 Allen Avenue, Ikeja", "Deliver to"),
+        ("yes", "placed"),
     ):
         say(sender, "customer", text)
         expect_in(sender, "customer", reply)
