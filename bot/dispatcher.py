@@ -137,8 +137,9 @@ def customer_notice(event: OutboxEvent, business: str) -> wording.Notice | None:
     if kind == "order.status_changed":
         return wording.status_notice(order, business, _tracking_url(data))
     if kind == "order.cancelled":
-        if data.get("reason") == "customer_request" and order.get("channel") in CHAT_CHANNELS:
-            return None
+        by_chat = str(data.get("actor") or "").startswith("customer:")
+        if by_chat and order.get("channel") in CHAT_CHANNELS:
+            return None  # the bot's reply to their CANCEL said it already
         return wording.cancelled_notice(order, business, str(data.get("reason")), data.get("note"))
     if kind == "payment.recorded":
         return wording.payment_notice(order, business, int(data.get("amount") or 0))

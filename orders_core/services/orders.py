@@ -280,7 +280,7 @@ def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) 
         _refund(
             session, order, refundable, [], reason=f"Order cancelled: {data.reason}", actor=actor
         )
-    extra = {"reason": data.reason.value, "note": data.note}
+    extra = {"reason": data.reason.value, "note": data.note, "actor": actor}
     _set_status(session, order, OrderStatus.CANCELLED, actor=actor, note=data.note, extra=extra)
     emit(session, order, "order.cancelled", extra)
     return order

@@ -122,9 +122,27 @@ def test_a_cancellation_the_customer_asked_for_by_chat_is_not_announced_again(
         get_tenant(session, tenant.id).sms_number = "+2348000000099"
     order_id = place(h.database, tenant.id, channel=channel)
     cancel = CancelIn(reason="customer_request", note="cancel")
-    _change(h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor="t"))
+    by_chat = f"customer:{CUSTOMER}"
+    _change(
+        h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor=by_chat)
+    )
     h.dispatch()
     assert h.recorder.sent == []  # the bot's own reply already said it
+
+
+def test_staff_cancelling_for_a_customer_who_phoned_still_tells_them(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    order_id = place(h.database, tenant.id, channel="whatsapp")
+    cancel = CancelIn(reason="customer_request", note="They called to cancel")
+    _change(
+        h.database, tenant, order_id, lambda s, o: use.cancel_order(s, o, cancel, actor="dashboard")
+    )
+    h.dispatch()
+    [form] = h.recorder.sent
+    assert (
+        form["Body"] == "Mama Put Lagos: your order #1001 was cancelled. Reason: at your request."
+    )
 
 
 @pytest.mark.parametrize(
