@@ -221,7 +221,10 @@ class _Step:
         return text
 
     def on_thanks(self, intent: Intent) -> str:
-        return self._with_pending_question(replies.you_are_welcome(self.customer.name))
+        welcome = replies.you_are_welcome(
+            self.customer.name, has_ordered="last_order_number" in self.data
+        )
+        return self._with_pending_question(welcome)
 
     def on_menu(self, intent: Intent) -> str:
         return replies.menu_reply(self.products, self.currency, self.tenant.name)

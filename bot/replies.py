@@ -186,10 +186,14 @@ def did_you_mean(text: str, suggestions: Sequence[str]) -> str:
     return f'I couldn\'t find "{shown}". Did you mean {names}?'
 
 
-def you_are_welcome(name: str | None) -> str:
-    """Answer to a thank-you."""
+def you_are_welcome(name: str | None, *, has_ordered: bool) -> str:
+    """Answer to a thank-you; the order status hint only for someone who has ordered."""
     who = f", {name}" if name else ""
-    return f"You're welcome{who}! Reply *STATUS* to check on your order, or *MENU* to order again."
+    if has_ordered:
+        return (
+            f"You're welcome{who}! Reply *STATUS* to check on your order, or *MENU* to order again."
+        )
+    return f"You're welcome{who}! " + ORDER_HINT
 
 
 def not_understood() -> str:

@@ -275,9 +275,14 @@ def test_a_misspelt_product_is_asked_about(whatsapp: WhatsApp) -> None:
 
 def test_thanks_after_ordering_is_answered_politely(whatsapp: WhatsApp) -> None:
     reply = whatsapp.send("thank you!").text
-
     assert reply.startswith("You're welcome, Amara!")
-    assert "didn't understand" not in reply
+    assert "didn't understand" not in reply and "STATUS" not in reply  # nothing ordered yet
+
+    whatsapp.send("address: 9 Ojuelegba Road")
+    whatsapp.send("1 suya")
+    whatsapp.send("yes")
+    whatsapp.send("yes")
+    assert "Reply *STATUS*" in whatsapp.send("thanks").text
 
 
 def test_menu_lists_products_with_prices(whatsapp: WhatsApp) -> None:
