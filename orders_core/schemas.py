@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -53,7 +53,11 @@ def _short_url(value: HttpUrl) -> HttpUrl:
     return value
 
 
-def _public_url(value: HttpUrl) -> HttpUrl:
+_U = TypeVar("_U")
+
+
+def public_url(value: _U) -> _U:
+    """The URL unchanged, if its host is not plainly internal (webhook targets: no SSRF)."""
     problem = literal_host_problem(str(value))
     if problem:
         raise ValueError(problem)
@@ -70,7 +74,7 @@ MAX_METADATA_KEYS = 50
 Metadata = Annotated[dict[str, Any], Field(max_length=MAX_METADATA_KEYS)]
 UtcDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
 Url = Annotated[HttpUrl, AfterValidator(_short_url)]
-WebhookUrl = Annotated[HttpUrl, AfterValidator(_short_url), AfterValidator(_public_url)]
+WebhookUrl = Annotated[HttpUrl, AfterValidator(_short_url), AfterValidator(public_url)]
 Cursor = Annotated[str, Field(min_length=1, max_length=40)]
 
 

@@ -50,6 +50,14 @@ def customer(database: Database, phone: str = CUSTOMER) -> Customer:
         return session.scalars(select(Customer).where(Customer.phone == phone)).one()
 
 
+def order_suya(whatsapp: WhatsApp) -> None:
+    """A returning customer orders 1 suya to a saved address: the quickest whole order."""
+    whatsapp.send("address: 9 Ojuelegba Road")
+    whatsapp.send("1 suya")
+    whatsapp.send("yes")
+    assert "placed" in whatsapp.send("yes").text
+
+
 def set_tenant(database: Database, tenant: TenantInfo, **changes: Any) -> None:
     with database.write() as session:
         update_tenant_settings(session, get_tenant(session, tenant.id), changes)
@@ -278,10 +286,7 @@ def test_thanks_after_ordering_is_answered_politely(whatsapp: WhatsApp) -> None:
     assert reply.startswith("You're welcome, Amara!")
     assert "didn't understand" not in reply and "STATUS" not in reply  # nothing ordered yet
 
-    whatsapp.send("address: 9 Ojuelegba Road")
-    whatsapp.send("1 suya")
-    whatsapp.send("yes")
-    whatsapp.send("yes")
+    order_suya(whatsapp)
     assert "Reply *STATUS*" in whatsapp.send("thanks").text
 
 
@@ -337,10 +342,7 @@ def test_an_expired_checkout_does_not_place_an_old_cart(
 
 def test_status_tells_the_latest_order(whatsapp: WhatsApp, database: Database) -> None:
     assert "haven't placed an order" in whatsapp.send("where is my order?").text
-    whatsapp.send("address: 9 Ojuelegba Road")
-    whatsapp.send("1 suya")
-    whatsapp.send("yes")
-    whatsapp.send("yes")
+    order_suya(whatsapp)
 
     assert "#1001" in whatsapp.send("status").text
     whatsapp.send("confirm 1001", from_=DEMO_STAFF)
@@ -350,10 +352,7 @@ def test_status_tells_the_latest_order(whatsapp: WhatsApp, database: Database) -
 def test_cancel_cancels_a_pending_order_and_tells_staff(
     whatsapp: WhatsApp, database: Database, tenant: TenantInfo
 ) -> None:
-    whatsapp.send("address: 9 Ojuelegba Road")
-    whatsapp.send("1 suya")
-    whatsapp.send("yes")
-    whatsapp.send("yes")
+    order_suya(whatsapp)
 
     reply = whatsapp.send("cancel my order").text
 
@@ -367,10 +366,7 @@ def test_cancel_cancels_a_pending_order_and_tells_staff(
 def test_cancel_after_confirmation_explains_who_to_contact(
     whatsapp: WhatsApp, database: Database
 ) -> None:
-    whatsapp.send("address: 9 Ojuelegba Road")
-    whatsapp.send("1 suya")
-    whatsapp.send("yes")
-    whatsapp.send("yes")
+    order_suya(whatsapp)
     whatsapp.send("confirm", from_=DEMO_STAFF)
 
     reply = whatsapp.send("cancel").text
@@ -470,10 +466,7 @@ def test_the_delivery_fee_shows_before_the_address_is_asked(
 def test_cancel_with_a_new_cart_empties_the_cart_and_keeps_the_order(
     whatsapp: WhatsApp, database: Database
 ) -> None:
-    whatsapp.send("address: 9 Ojuelegba Road")
-    whatsapp.send("1 suya")
-    whatsapp.send("yes")
-    whatsapp.send("yes")
+    order_suya(whatsapp)
     whatsapp.send("1 chapman")
 
     reply = whatsapp.send("cancel").text

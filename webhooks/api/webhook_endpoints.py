@@ -20,8 +20,7 @@ from bot.webhook_delivery import endpoint_secret, order_urls_secret
 from orders_core.errors import NotFound
 from orders_core.events import EVENT_TYPES
 from orders_core.models import WebhookEndpoint, utcnow
-from orders_core.schemas import Input, Output
-from orders_core.urls import literal_host_problem
+from orders_core.schemas import Input, Output, public_url
 from webhooks.context import db, services, tenant_id
 from webhooks.routes import api_route
 
@@ -34,14 +33,7 @@ EventType = Literal[
 ]  # fmt: skip
 
 
-def _public(value: AnyHttpUrl) -> AnyHttpUrl:
-    problem = literal_host_problem(str(value))
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-Url = Annotated[AnyHttpUrl, Field(max_length=2000), AfterValidator(_public)]
+Url = Annotated[AnyHttpUrl, Field(max_length=2000), AfterValidator(public_url)]
 WRITE_ERRORS = (400, 401, 404, 415, 429)
 
 
