@@ -3,8 +3,8 @@
 Each message is signed as Twilio signs it and goes through signature check, tenant lookup,
 parse, conversation state, order placement when due, commit and TwiML; the baseline is the
 same Flask app answering an empty <Response/> from a trivial route registered only here.
-Customers follow a realistic script (greet, order, fix, yes, address, status), so about one
-message in six places an order with staff alerts.
+Customers follow a realistic script (greet, order, fix, yes, address, yes, status), so about
+one message in seven places an order with staff alerts.
 
     .venv/bin/python bench/inbound.py                      # SQLite, and PostgreSQL if reachable
     .venv/bin/python bench/inbound.py --database-url sqlite:///tmp/x.db --messages 3000
@@ -51,6 +51,7 @@ SCRIPT = (
     "make it 3 jollof",
     "yes",
     "12 Allen Avenue, Ikeja",
+    "yes",
     "status",
 )
 SECTION = "## Inbound webhook (issue 3)"
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
             f"`.venv/bin/python bench/inbound.py --messages {args.messages}`: one process, "
             "Flask test client (no HTTP server), sequential requests, "
             f"{args.customers} customers each walking greet → order 3 items → fix → YES → "
-            "address → status, so one message in six places an order and queues a staff alert. "
+            "address → YES → status, so one message in seven places an order and queues a staff alert. "
             "The baseline is the same app answering an empty `<Response/>` from a bench-only "
             f"route, measured in alternating rounds of {ROUND} messages with the webhook. "
             f"Python {platform.python_version()}, {platform.machine()}, "

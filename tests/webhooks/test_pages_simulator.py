@@ -88,7 +88,7 @@ def test_the_webhook_still_refuses_unsigned_posts(sim: FlaskClient, tenant: Tena
 
 
 def test_staff_confirm_through_the_simulator(sim: FlaskClient, tenant: TenantInfo) -> None:
-    for text in ("2 jollof and a chapman", "yes", "12 Admiralty Way, Lekki"):
+    for text in ("2 jollof and a chapman", "yes", "12 Admiralty Way, Lekki", "yes"):
         assert (
             sim.post("/simulator/api/send", json={"phone": DEMO_CUSTOMER, "body": text}).status_code
             == 200
