@@ -8,7 +8,7 @@ reconcile it without ever losing or doubling it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,26 +37,28 @@ def sender_for(tenant: Tenant, channel: str) -> str:
     return twilio_address(channel, number)
 
 
+class MessageFields(TypedDict, total=False):
+    """What an outbound message may carry besides its recipient, channel and kind."""
+
+    body: str | None
+    order_id: int | None
+    outbox_event_id: int | None
+    content_sid: str | None
+    content_variables: dict[str, Any] | None
+    dedupe_key: str | None
+    status: str
+    not_before: datetime | None
+    template: str | None  # the tenant template to use outside WhatsApp's 24-hour window
+    variables: dict[str, str] | None  # the template's values, by name
+    now: datetime | None  # the caller's clock (default: the real one)
+
+
 def new_message(
-    tenant: Tenant,
-    *,
-    to_phone: str,
-    channel: str,
-    kind: str,
-    body: str | None = None,
-    order_id: int | None = None,
-    outbox_event_id: int | None = None,
-    content_sid: str | None = None,
-    content_variables: dict[str, Any] | None = None,
-    dedupe_key: str | None = None,
-    status: str = PENDING,
-    not_before: datetime | None = None,
-    template: str | None = None,
-    variables: dict[str, str] | None = None,
-    now: datetime | None = None,
+    tenant: Tenant, *, to_phone: str, channel: str, kind: str, **fields: Unpack[MessageFields]
 ) -> Message:
     """An outbound Message row, not yet added to any session (see queue_message)."""
-    now = now or utcnow()
+    now = fields.get("now") or utcnow()
+    template = fields.get("template")
     return Message(
         tenant_id=tenant.id,
         direction="outbound",
@@ -64,16 +66,18 @@ def new_message(
         from_number=sender_for(tenant, channel),
         to_number=twilio_address(channel, to_phone),
         customer_phone=to_phone,
-        order_id=order_id,
-        outbox_event_id=outbox_event_id,
+        order_id=fields.get("order_id"),
+        outbox_event_id=fields.get("outbox_event_id"),
         kind=kind,
-        body=body,
-        content_sid=content_sid,
-        content_variables=content_variables,
-        payload={"template": template, "variables": variables or {}} if template else {},
-        status=status,
-        dedupe_key=dedupe_key,
-        next_attempt_at=not_before or now,
+        body=fields.get("body"),
+        content_sid=fields.get("content_sid"),
+        content_variables=fields.get("content_variables"),
+        payload={"template": template, "variables": fields.get("variables") or {}}
+        if template
+        else {},
+        status=fields.get("status", PENDING),
+        dedupe_key=fields.get("dedupe_key"),
+        next_attempt_at=fields.get("not_before") or now,
         created_at=now,
         updated_at=now,
     )
@@ -86,45 +90,18 @@ def queue_message(
     to_phone: str,
     channel: str,
     kind: str,
-    body: str | None = None,
-    order_id: int | None = None,
-    outbox_event_id: int | None = None,
-    content_sid: str | None = None,
-    content_variables: dict[str, Any] | None = None,
-    dedupe_key: str | None = None,
-    status: str = PENDING,
-    not_before: datetime | None = None,
-    template: str | None = None,
-    variables: dict[str, str] | None = None,
-    now: datetime | None = None,
+    **fields: Unpack[MessageFields],
 ) -> Message | None:
     """Record an outbound message for the dispatcher; None if `dedupe_key` was used already.
 
-    `kind` is alert (to staff), notification (order status), reminder or reply. `template`
-    names the tenant template (TenantSettings.templates) to use outside WhatsApp's 24-hour
-    window, filled from `variables` by name. `now` is the caller's clock (default: the real one).
+    `kind` is alert (to staff), notification (order status), reminder or reply.
     """
+    dedupe_key = fields.get("dedupe_key")
     if dedupe_key is not None:
         taken = session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
         if taken is not None:
             return None
-    message = new_message(
-        tenant,
-        to_phone=to_phone,
-        channel=channel,
-        kind=kind,
-        body=body,
-        order_id=order_id,
-        outbox_event_id=outbox_event_id,
-        content_sid=content_sid,
-        content_variables=content_variables,
-        dedupe_key=dedupe_key,
-        status=status,
-        not_before=not_before,
-        template=template,
-        variables=variables,
-        now=now,
-    )
+    message = new_message(tenant, to_phone=to_phone, channel=channel, kind=kind, **fields)
     session.add(message)
     session.flush()
     return message
