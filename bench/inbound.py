@@ -32,10 +32,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from orders_core.db import Database, make_engine, normalize_url
-from orders_core.demo import DEMO_STAFF, DEMO_WHATSAPP, demo_menu
+from orders_core.demo import DEMO_WHATSAPP, seed_demo
 from orders_core.migrate import upgrade
-from orders_core.services.catalog import import_menu
-from orders_core.services.tenants import create_tenant
 from orders_core.settings import Settings
 from webhooks.app import create_app
 
@@ -106,15 +104,7 @@ def prepare(url: str) -> Database:
     engine.dispose()
     database = Database.from_url(url)
     with database.write() as session:
-        tenant = create_tenant(
-            session,
-            name="Mama Put Lagos",
-            currency="NGN",
-            timezone="Africa/Lagos",
-            whatsapp_number=DEMO_WHATSAPP,
-            staff=[DEMO_STAFF],
-        )
-        import_menu(session, tenant.id, demo_menu())
+        seed_demo(session)
     return database
 
 
