@@ -20,6 +20,7 @@ class CartLine:
     name: str
     quantity: int
     unit_price: int
+    note: str = ""  # what the customer asked of this line: "no onions"
 
     @property
     def subtotal(self) -> int:
@@ -37,7 +38,8 @@ def load_cart(
         quantity = item.get("quantity")
         if product is None or not isinstance(quantity, int) or quantity < 1:
             continue
-        lines.append(CartLine(product.code, product.name, quantity, product.unit_price))
+        note = str(item.get("note") or "")[:200]
+        lines.append(CartLine(product.code, product.name, quantity, product.unit_price, note))
     return lines
 
 
@@ -51,30 +53,52 @@ def cart_total(lines: Iterable[CartLine]) -> int:
     return sum(line.subtotal for line in lines)
 
 
-def add_item(lines: list[CartLine], product: CatalogEntry, quantity: int) -> list[CartLine]:
-    """The cart with `quantity` more of `product` (capped at the largest orderable quantity)."""
+def add_item(
+    lines: list[CartLine], product: CatalogEntry, quantity: int, note: str = ""
+) -> list[CartLine]:
+    """The cart with `quantity` more of `product` (capped at the largest orderable quantity).
+
+    A line with a different note ("no onions") is a line of its own.
+    """
     for index, line in enumerate(lines):
-        if line.code == product.code:
+        if line.code == product.code and (line.note == note or not note):
             total = min(line.quantity + quantity, MAX_QUANTITY)
             return [*lines[:index], replace(line, quantity=total), *lines[index + 1 :]]
     if len(lines) >= MAX_LINES:
         return lines
-    line = CartLine(product.code, product.name, min(quantity, MAX_QUANTITY), product.unit_price)
+    line = CartLine(
+        product.code, product.name, min(quantity, MAX_QUANTITY), product.unit_price, note[:200]
+    )
     return [*lines, line]
 
 
-def set_quantity(lines: list[CartLine], product: CatalogEntry, quantity: int) -> list[CartLine]:
-    """The cart with exactly `quantity` of `product`; zero removes it."""
+def note_item(lines: list[CartLine], code: str, note: str) -> list[CartLine]:
+    """The cart with `note` added to the last line of `code`."""
+    last = max((i for i, line in enumerate(lines) if line.code == code), default=None)
+    if last is None:
+        return lines
+    line = lines[last]
+    joined = f"{line.note}, {note}" if line.note else note
+    return [*lines[:last], replace(line, note=joined[:200]), *lines[last + 1 :]]
+
+
+def set_quantity(
+    lines: list[CartLine], product: CatalogEntry, quantity: int, note: str = ""
+) -> list[CartLine]:
+    """The cart with exactly `quantity` of `product` (in one line); zero removes it."""
     if quantity <= 0:
         return remove_item(lines, product.code)
-    if any(line.code == product.code for line in lines):
-        return [
-            replace(line, quantity=min(quantity, MAX_QUANTITY))
-            if line.code == product.code
-            else line
-            for line in lines
-        ]
-    return add_item(lines, product, quantity)
+    first = next((i for i, line in enumerate(lines) if line.code == product.code), None)
+    if first is None:
+        return add_item(lines, product, quantity, note)
+    kept = replace(
+        lines[first], quantity=min(quantity, MAX_QUANTITY), note=note or lines[first].note
+    )
+    return [
+        kept if i == first else line
+        for i, line in enumerate(lines)
+        if line.code != product.code or i == first
+    ]
 
 
 def remove_item(lines: list[CartLine], code: str, quantity: int | None = None) -> list[CartLine]:

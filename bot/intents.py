@@ -14,6 +14,7 @@ class CatalogEntry:
     name: str
     aliases: tuple[str, ...] = ()
     unit_price: int = 0
+    available: bool = True  # False: on the menu but sold out right now
 
     def __post_init__(self) -> None:
         # Aliases often come from a JSON column as a list; keep the entry hashable.
@@ -40,6 +41,10 @@ class IntentKind(StrEnum):
     CANCEL = "cancel"
     HELP = "help"
     HUMAN = "human"
+    EDIT = "edit"  # several cart changes at once ("hata do lassi, 2 chaas add karo")
+    REPEAT = "repeat"  # the customer's last order again
+    ASK = "ask"  # price or availability of products
+    LANGUAGE = "language"  # "english please"
     STOP = "stop"
     START = "start"
     UNKNOWN = "unknown"
@@ -56,6 +61,28 @@ class ItemRequest:
     code: str
     name: str
     quantity: int
+    note: str = ""  # what the customer asked of this line: "no onions", "extra pepper"
+
+
+class OpKind(StrEnum):
+    """One change to the cart."""
+
+    ADD = "add"
+    REMOVE = "remove"  # quantity 0: all of it
+    SET = "set"
+    CLEAR = "clear"
+    REPEAT = "repeat"
+    NOTE = "note"  # attach the item's note to the product's line already in the cart
+
+
+@dataclass(frozen=True)
+class CartOp:
+    """A cart change, in the order the customer wrote it."""
+
+    kind: OpKind
+    item: ItemRequest | None = None
+    # A replacement written without its own quantity takes the quantity it replaces.
+    takes_removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,17 +94,40 @@ class Unmatched:
 
     text: str
     suggestions: tuple[str, ...]
+    quantity: int = 1  # what the customer asked for, kept while the bot asks which product
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Intent:
     """One customer message, understood.
 
-    `text` carries the address for ADDRESS and the customer's own words for CANCEL and
-    HUMAN; it is empty otherwise.
+    `text` carries the address for ADDRESS, the customer's own words for CANCEL and HUMAN,
+    and the pack code for LANGUAGE; it is empty otherwise. `ops` are the cart changes in
+    order (`items` their products); `asks` the products asked about; `then` a command
+    that follows the changes ("..., what's the total?"); `notes` what applies to the whole
+    order; `language` the pack the words came from, when not English.
     """
 
     kind: IntentKind
     items: tuple[ItemRequest, ...] = ()
     unmatched: tuple[Unmatched, ...] = ()
     text: str = ""
+    ops: tuple[CartOp, ...] = ()
+    asks: tuple[ItemRequest, ...] = ()
+    then: IntentKind | None = None
+    notes: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation knows that changes a message's meaning.
+
+    `cart` holds the codes in the cart, `last` the product last discussed (for "send 3"),
+    `packs` the tenant's language packs.
+    """
+
+    cart: frozenset[str] = frozenset()
+    last: str | None = None
+    packs: tuple[str, ...] = ("en",)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import wording
 from bot.cart import CartLine, cart_total
 from orders_core.domain import OrderStatus, format_money
 from orders_core.models import Order, Product
@@ -109,9 +110,11 @@ def cart_reply(lines: Sequence[CartLine], currency: str, *, heading: str = "Your
     )
 
 
-def _order_with_fee(lines: Sequence[CartLine], currency: str, delivery_fee: int) -> str:
+def _order_with_fee(
+    lines: Sequence[CartLine], currency: str, delivery_fee: int, lang: str = "en"
+) -> str:
     """The lines, then the delivery fee and the amount to pay when there is a fee."""
-    text = cart_lines(lines, currency)
+    text = wording.cart_lines(lines, currency, lang)
     if delivery_fee:
         total = cart_total(lines) + delivery_fee
         text += (
@@ -128,12 +131,14 @@ def checkout_reply(
     delivery_fee: int,
     address: str | None,
     delivers: bool,
+    lang: str = "en",
 ) -> str:
     """The order summary that asks for the final YES."""
-    text = f"*Your order:*\n{_order_with_fee(lines, currency, delivery_fee)}"
+    heading = wording.say(lang, "order_heading")
+    text = f"*{heading}:*\n{_order_with_fee(lines, currency, delivery_fee, lang)}"
     if delivers and address:
         text += f"\n\n📍 Deliver to: {address}\n(Send another address to change it.)"
-    return text + "\n\nReply *YES* to place the order or *NO* to keep editing."
+    return text + "\n\n" + wording.say(lang, "checkout_question")
 
 
 def menu_reply(products: Iterable[Product], currency: str, business: str) -> str:
@@ -216,11 +221,14 @@ def ask_address() -> str:
     )
 
 
-def address_needed(lines: Sequence[CartLine], currency: str, *, delivery_fee: int) -> str:
+def address_needed(
+    lines: Sequence[CartLine], currency: str, *, delivery_fee: int, lang: str = "en"
+) -> str:
     """The order so far with what it costs delivered, and the question for the address."""
+    heading = wording.say(lang, "order_heading")
     return (
-        f"Almost done! *Your order:*\n{_order_with_fee(lines, currency, delivery_fee)}\n\n"
-        f"{ask_address()}\n(Reply *NO* to keep editing.)"
+        f"*{heading}:*\n{_order_with_fee(lines, currency, delivery_fee, lang)}\n\n"
+        f"{wording.say(lang, 'ask_address')}\n(Reply *NO* to keep editing.)"
     )
 
 
@@ -237,10 +245,12 @@ def cart_cleared_order_kept(number: int) -> str:
     )
 
 
-def order_placed(order: Order, *, delivering: bool) -> str:
-    """Confirmation that an order went to the restaurant."""
+def order_placed(
+    order: Order, *, delivering: bool, lang: str = "en", kind: str = "restaurant"
+) -> str:
+    """Confirmation that an order went to the business, in the customer's language."""
     lines = [
-        f"✅ Order *#{order.number}* placed!",
+        wording.say(lang, "placed", number=order.number),
         *(
             f"• {i.quantity} × {i.name} — {format_money(i.subtotal, order.currency)}"
             for i in order.items
@@ -251,27 +261,27 @@ def order_placed(order: Order, *, delivering: bool) -> str:
     lines.append(f"*Total: {format_money(order.total, order.currency)}*")
     if delivering and order.delivery.get("address"):
         lines.append(f"📍 {order.delivery['address']}")
-    lines.append(
-        "\nWe'll message you when the restaurant confirms it. "
-        "Reply *STATUS* anytime, or *CANCEL* to cancel while it is pending."
-    )
+    if order.notes:
+        lines.append(f"📝 {order.notes}")
+    lines.append("\n" + wording.say(lang, "placed_next", kind=kind))
     return "\n".join(lines)
 
 
-def order_status(order: Order) -> str:
-    """Where the customer's order stands."""
-    words = STATUS_WORDS.get(OrderStatus(order.status), order.status)
-    text = f"Order *#{order.number}* ({format_money(order.total, order.currency)}) is *{words}*."
+def order_status(order: Order, lang: str = "en", kind: str = "restaurant") -> str:
+    """Where the customer's order stands, in the customer's language."""
+    words = wording.say(lang, f"status_{order.status}", kind=kind)
+    total = format_money(order.total, order.currency)
+    text = wording.say(lang, "order_status", number=order.number, total=total, status=words)
     if order.status == OrderStatus.PENDING:
         text += " Reply *CANCEL* to cancel it."
     return text
 
 
-def cancelled_by_customer(order: Order) -> str:
-    """Confirmation of the customer's cancellation."""
+def cancelled_by_customer(order: Order, example: str) -> str:
+    """Confirmation of the customer's cancellation, and how to order again."""
     return (
         f"Order *#{order.number}* is cancelled. Nothing more will happen with it.\n"
-        f"I read *cancel* as cancelling your order. {STOP_NOTE}"
+        f"To order again, send what you'd like, e.g. *{example}*, or reply *MENU*. {STOP_NOTE}"
     )
 
 
@@ -285,14 +295,20 @@ def cannot_cancel(order: Order, business: str) -> str:
     )
 
 
-def nothing_to_cancel() -> str:
+def nothing_to_cancel(example: str) -> str:
     """Answer to cancel when there is no order or cart."""
-    return f"You have no pending order to cancel. {STOP_NOTE}"
+    return (
+        f"You have no pending order to cancel. To order, send e.g. *{example}*, "
+        f"reply *STATUS* for your last order, or *HUMAN* to reach the team. {STOP_NOTE}"
+    )
 
 
-def cart_cancelled() -> str:
+def cart_cancelled(example: str) -> str:
     """Answer to cancel when only a cart existed."""
-    return f"OK, I cleared your cart; no order was placed. {STOP_NOTE}"
+    return (
+        f"OK, I cleared your cart; no order was placed. Send new items any time, "
+        f"e.g. *{example}*, or reply *MENU*. {STOP_NOTE}"
+    )
 
 
 def no_orders() -> str:

@@ -43,3 +43,9 @@ class TenantSettings(BaseModel):
     quiet_hours_end: int = Field(default=8, ge=0, le=23)
     templates: dict[str, Template] = Field(default_factory=dict)
     greeting: str | None = Field(default=None, max_length=500)
+    # What the business is, in the customer's words: "restaurant", "shop", "pharmacy"...
+    business_kind: str = Field(default="restaurant", min_length=1, max_length=40)
+    # Language packs its customers write in (bot/language/packs); None: from the currency.
+    languages: list[str] | None = Field(default=None, max_length=8)
+    # A chat line above this quantity is asked about before it goes in the cart.
+    max_line_quantity: int = Field(default=50, ge=1, le=10_000)

@@ -286,6 +286,28 @@ def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) 
     return order
 
 
+def change_delivery_address(session: Session, order: Order, address: str, *, actor: str) -> Order:
+    """Deliver a still-pending order to `address`; a timeline entry and an event say so."""
+    if order.status != OrderStatus.PENDING:
+        raise Conflict("Only a pending order's address can be changed", param="status")
+    previous = order.delivery.get("address")
+    order.delivery = {**order.delivery, "address": address}
+    order.delivery.pop("location", None)
+    order.updated_at = utcnow()
+    add_timeline(
+        session,
+        order,
+        kind="delivery_changed",
+        type="info",
+        title="Delivery address changed",
+        description=address,
+        actor=actor,
+        data={"from": previous, "to": address},
+    )
+    emit(session, order, "order.updated", {"changed": ["delivery"]})
+    return order
+
+
 def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: str) -> Order:
     """Apply a PATCH: notes replaced, metadata merged (None deletes a key), then the status."""
     fields = data.model_fields_set

@@ -91,8 +91,8 @@ CASES: tuple[Case, ...] = (
     case("send me the menu", K.MENU),
     case("hi, menu please", K.MENU),
     case("wetin una get today?", K.MENU),
-    case("how much is jollof", K.MENU),
-    case("do you have suya?", K.MENU),
+    case("how much is jollof", K.ASK),
+    case("do you have suya?", K.ASK),
     case("I want to order", K.MENU),
     # Adding: one item, quantities every way
     case("jollof", K.ADD, (JOLLOF, 1)),
@@ -191,7 +191,7 @@ CASES: tuple[Case, ...] = (
     case("rice", K.UNKNOWN, unmatched=("rice",)),
     case("2 fried", K.UNKNOWN, unmatched=("fried",)),
     case("hi 2 pizza", K.UNKNOWN, unmatched=("pizza",)),
-    case("spicy jollof", K.UNKNOWN, unmatched=("spicy jollof",)),
+    case("spicy jollof", K.ADD, (JOLLOF, 1)),
     case("chicken wings", K.UNKNOWN, unmatched=("chicken wings",)),
     case("pepper soup and jollof", K.ADD, (JOLLOF, 1), unmatched=("pepper soup",)),
     case("Niaje, nataka 2 chapati", K.UNKNOWN, unmatched=("chapati",)),
@@ -199,7 +199,7 @@ CASES: tuple[Case, ...] = (
     case("-1 jollof", K.UNKNOWN, unmatched=("-1 jollof",)),
     case("dozen puff puff", K.ADD, (PUFF_PUFF, 12)),
     case("pizza", K.UNKNOWN),
-    case("is the jollof spicy?", K.UNKNOWN),
+    case("is the jollof spicy?", K.ASK),
     case("lol", K.UNKNOWN),
     case("stop sending me messages", K.UNKNOWN),
     # Removing
@@ -346,4 +346,10 @@ CASES: tuple[Case, ...] = (
     case("   \n\t ", K.EMPTY),
     case("😂😂😂", K.EMPTY),
     case("🍛🍗", K.EMPTY),
+    # Several changes at once, repeats, language switches
+    case("remove the chapman, add 2 zobo", K.EDIT, (CHAPMAN, 0), (ZOBO, 2)),
+    case("forget all that, just 1 suya", K.EDIT, (SUYA, 1)),
+    case("same again", K.REPEAT),
+    case("english please", K.LANGUAGE, text="en"),
+    case("kiswahili tafadhali", K.LANGUAGE, text="sw"),
 )

@@ -8,9 +8,20 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.intents import CatalogEntry, Intent, IntentKind, ItemRequest, Unmatched
-from bot.parser import parse
+from bot.intents import CatalogEntry, Context, Intent, IntentKind, ItemRequest, OpKind, Unmatched
+from bot.language.lexicon import available_packs
+from bot.parser import parse as parse_with
 from tests.bot.parser_cases import CASES, DEMO_CATALOG, JOLLOF, Case
+
+ALL_PACKS = Context(packs=available_packs())
+
+
+def parse(
+    text: str, catalog: tuple[CatalogEntry, ...] | list[CatalogEntry], context: Context = ALL_PACKS
+) -> Intent:
+    """The parser with every language pack active, as a tenant whose customers mix them."""
+    return parse_with(text, catalog, context)
+
 
 K = IntentKind
 
@@ -49,13 +60,13 @@ def test_an_ambiguous_word_suggests_every_product_it_could_be() -> None:
 
 def test_a_near_miss_suggests_the_product() -> None:
     assert parse("2 chikin", DEMO_CATALOG) == Intent(
-        K.UNKNOWN, unmatched=(Unmatched("chikin", ("Grilled Chicken",)),)
+        K.UNKNOWN, unmatched=(Unmatched("chikin", ("Grilled Chicken",), quantity=2),)
     )
 
 
 def test_nothing_close_means_no_suggestions() -> None:
-    assert parse("2 pizza", DEMO_CATALOG).unmatched == (Unmatched("pizza", ()),)
-    assert parse("2 shawarma", DEMO_CATALOG).unmatched == (Unmatched("shawarma", ()),)
+    assert parse("2 pizza", DEMO_CATALOG).unmatched == (Unmatched("pizza", (), quantity=2),)
+    assert parse("2 shawarma", DEMO_CATALOG).unmatched == (Unmatched("shawarma", (), quantity=2),)
 
 
 def test_suggestions_far_below_the_best_are_left_out() -> None:
@@ -108,7 +119,7 @@ def test_an_empty_catalog_still_understands_the_conversation(message: str, kind:
 
 
 def test_an_empty_catalog_reports_products_as_unmatched() -> None:
-    assert parse("2 jollof", []) == Intent(K.UNKNOWN, unmatched=(Unmatched("jollof", ()),))
+    assert parse("2 jollof", []) == Intent(K.UNKNOWN, unmatched=(Unmatched("jollof", (), 2),))
 
 
 # ---------------------------------------------------------------- any text at all
@@ -139,14 +150,19 @@ def check_promises(intent: Intent, catalog: tuple[CatalogEntry, ...] | list[Cata
     names = {entry.code: entry.name for entry in catalog}
     assert isinstance(intent.kind, IntentKind)
     assert intent.kind is not K.LOCATION
-    for item in intent.items:
-        assert names[item.code] == item.name
-        if intent.kind is K.REMOVE:
-            assert item.quantity >= 0
+    for op in intent.ops:
+        if op.item is None:
+            continue
+        assert names[op.item.code] == op.item.name
+        if op.kind in (OpKind.REMOVE, OpKind.NOTE):
+            assert op.item.quantity >= 0
         else:
-            assert item.quantity > 0
+            assert op.item.quantity > 0
+    assert intent.items == tuple(
+        op.item for op in intent.ops if op.item and op.kind is not OpKind.NOTE
+    )
     if intent.items:
-        assert intent.kind in (K.ADD, K.REMOVE, K.SET_QUANTITY)
+        assert intent.kind in (K.ADD, K.REMOVE, K.SET_QUANTITY, K.EDIT)
     if intent.kind is K.ADD:
         assert intent.items
     for unmatched in intent.unmatched:

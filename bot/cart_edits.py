@@ -1,0 +1,200 @@
+"""Cart changes a message asks for, applied in order, and the questions they leave open.
+
+Sold-out products are refused with alternatives; a line above the tenant's limit is held
+and asked about; an unclear product is remembered with its quantity until the customer
+says which one ("yes", "1", "the first one", or its name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import wording
+from bot.cart import CartLine, add_item, note_item, remove_item, set_quantity
+from bot.intents import CartOp, CatalogEntry, Intent, ItemRequest, OpKind
+from bot.language import words_of
+from bot.matching import catalog_index
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "pehla": 1,
+    "pehle": 1, "pehli": 1, "doosra": 2, "dusra": 2, "teesra": 3, "kwanza": 1, "pili": 2,
+    "tatu": 3, "one": 1, "two": 2, "three": 3, "ek": 1, "moja": 1, "mbili": 2,
+}  # fmt: skip
+_ORDINAL_FILLER = frozenset({"the", "one", "ya", "wala", "vala", "number", "no", "option", "la"})
+
+
+@dataclass
+class CartEdit:
+    """One message's changes to a cart; `said` collects what the reply reports."""
+
+    lines: list[CartLine]
+    catalog: tuple[CatalogEntry, ...]
+    data: dict[str, Any]
+    limit: int
+    lang: str
+    said: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: bool = False
+
+    @property
+    def by_code(self) -> dict[str, CatalogEntry]:
+        return {entry.code: entry for entry in self.catalog}
+
+    def apply(self, intent: Intent, last_order: list[dict[str, Any]]) -> None:
+        """Every cart change of `intent`, in order; then its unclear products as questions."""
+        replaced = 0
+        for op in intent.ops:
+            if op.kind is OpKind.CLEAR:
+                self.lines, self.changed = [], True
+                self.said.append(
+                    "🗑️ "
+                    + (
+                        "Cart cleared."
+                        if self.lang == "en"
+                        else wording.say(self.lang, "cart_empty")
+                    )
+                )
+            elif op.kind is OpKind.REPEAT:
+                self.repeat(last_order)
+            elif op.item is not None:
+                replaced = self.item_op(op, replaced)
+        self.flush_added()
+        for note in intent.notes:
+            self.data["order_note"] = ", ".join(filter(None, (self.data.get("order_note"), note)))[
+                :300
+            ]
+            self.said.append(f"📝 Noted for the order: _{note}_")
+        self.ask_unclear(intent)
+
+    def item_op(self, op: CartOp, replaced: int) -> int:
+        """One product change; returns the quantity a replacement should take."""
+        item = op.item
+        assert item is not None
+        entry = self.by_code.get(item.code)
+        if entry is None:
+            return replaced
+        if op.kind is OpKind.REMOVE:
+            current = sum(line.quantity for line in self.lines if line.code == item.code)
+            if not current:
+                self.said.append(f"{entry.name} isn't in your cart.")
+                return replaced
+            self.lines = remove_item(self.lines, item.code, item.quantity or None)
+            self.said.append(
+                f"Removed {item.quantity} × {entry.name}."
+                if item.quantity
+                else f"Removed {entry.name}."
+            )
+            self.changed = True
+            return item.quantity or current
+        if op.kind is OpKind.NOTE:
+            self.lines = note_item(self.lines, item.code, item.note)
+            self.said.append(f"📝 {entry.name}: _{item.note}_")
+            self.changed = True
+            return replaced
+        quantity = max(replaced, 1) if op.takes_removed else item.quantity
+        if not entry.available:
+            self.sold_out(entry)
+            return replaced
+        current = sum(line.quantity for line in self.lines if line.code == item.code)
+        total = quantity if op.kind is OpKind.SET else current + quantity
+        if total > self.limit:
+            self.data["held"] = {
+                "code": entry.code,
+                "quantity": quantity,
+                "note": item.note,
+                "set": op.kind is OpKind.SET,
+            }
+            self.said.append(
+                f"⚠️ {quantity} × *{entry.name}* is a big order. Reply *YES* to add it, "
+                f"or send the number you want, e.g. *{min(quantity, self.limit)}*."
+            )
+            return replaced
+        self.put(entry, quantity, item.note, exact=op.kind is OpKind.SET)
+        return replaced
+
+    def put(self, entry: CatalogEntry, quantity: int, note: str, *, exact: bool) -> None:
+        """Add (or set) a line and remember it as the product last discussed."""
+        if exact:
+            self.flush_added()
+            self.lines = set_quantity(self.lines, entry, quantity, note)
+            self.said.append(f"{entry.name}: now {quantity}.")
+        else:
+            self.lines = add_item(self.lines, entry, quantity, note)
+            self.added.append(f"{quantity} × {entry.name}" + (f" ({note})" if note else ""))
+        self.data["last_item"] = entry.code
+        self.changed = True
+
+    def flush_added(self) -> None:
+        if self.added:
+            self.said.append(wording.say(self.lang, "added", items=", ".join(self.added)))
+            self.added = []
+
+    def sold_out(self, entry: CatalogEntry) -> None:
+        """Say the product is sold out, and what is close to it."""
+        text = wording.say(self.lang, "sold_out", name=entry.name)
+        instead = catalog_index(self.catalog).closest(entry)
+        if instead:
+            names = " / ".join(f"*{other.name}*" for other in instead)
+            text += " " + wording.say(self.lang, "sold_out_instead", names=names)
+        self.said.append(text)
+
+    def repeat(self, last_order: list[dict[str, Any]]) -> None:
+        """The customer's last order again, as far as it is still sold."""
+        if not last_order:
+            self.said.append("You have no earlier order to repeat yet.")
+            return
+        for item in last_order:
+            entry = self.by_code.get(str(item.get("code")))
+            if entry is None:
+                self.said.append(f"{item.get('name')} is no longer on the menu.")
+            elif not entry.available:
+                self.sold_out(entry)
+            else:
+                self.put(
+                    entry, int(item.get("quantity", 1)), str(item.get("note") or ""), exact=False
+                )
+
+    def ask_unclear(self, intent: Intent) -> None:
+        """A question for every unclear product; the first one with choices is remembered."""
+        self.data.pop("pending", None)
+        for unmatched in intent.unmatched:
+            self.said.append(wording.did_you_mean(self.lang, unmatched.text, unmatched.suggestions))
+            codes = [
+                e.code for name in unmatched.suggestions for e in self.catalog if e.name == name
+            ]
+            if codes and "pending" not in self.data:
+                self.data["pending"] = {
+                    "codes": codes[:3],
+                    "quantity": unmatched.quantity,
+                    "note": unmatched.note,
+                }
+
+
+def answer_choice(text: str, pending: dict[str, Any], chosen_yes: bool) -> str | None:
+    """The code a reply to "did you mean 1. X / 2. Y?" picks, if it picks one."""
+    codes = list(pending.get("codes", []))
+    if chosen_yes and codes:
+        return codes[0]
+    words = [w for w in words_of(text) if w not in _ORDINAL_FILLER]
+    if len(words) == 1:
+        word = words[0]
+        index = int(word) if word.isdecimal() and len(word) <= 2 else _ORDINALS.get(word)
+        if index is not None and 1 <= index <= len(codes):
+            return codes[index - 1]
+    return None
+
+
+def held_line(
+    data: dict[str, Any], catalog: tuple[CatalogEntry, ...]
+) -> tuple[CatalogEntry, ItemRequest, bool] | None:
+    """The big line waiting for a yes, if any."""
+    held = data.get("held")
+    entry = next((e for e in catalog if held and e.code == held.get("code")), None)
+    if entry is None or not held:
+        return None
+    return (
+        entry,
+        ItemRequest(entry.code, entry.name, int(held["quantity"]), str(held.get("note") or "")),
+        bool(held.get("set")),
+    )

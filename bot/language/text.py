@@ -1,0 +1,81 @@
+"""Customer text as words: one normal form shared by messages, language packs and menus."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+Words = tuple[str, ...]
+
+SEP = ","  # what commas, semicolons, full stops and line breaks become
+ASK = "?"  # a question mark: a separator that also marks a question
+
+_CHAR_MAP = {
+    "'": "",
+    "’": "",
+    "‘": "",
+    "`": "",
+    ",": f" {SEP} ",
+    ";": f" {SEP} ",
+    "\n": f" {SEP} ",
+    "\r": f" {SEP} ",
+    "!": f" {SEP} ",
+    "?": f" {ASK} ",
+    "&": " and ",
+    "+": " and ",
+    "×": " x ",
+    "*": " x ",
+    "/": " / ",
+    ".": ".",  # sentence stops are gone by now: what is left sits inside a number
+}
+# A full stop ends a sentence unless it sits inside a number ("1.5").
+_STOP = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+_ELONGATED = re.compile(
+    r"(?P<hi>h+i+)|(?P<hello>he+l+o+)|(?P<hey>he+y+)|(?P<yes>ye+s+)|(?P<no>no+)|(?P<ok>ok+)"
+    r"|(?P<okay>oka+y+)|(?P<please>pl[sz]+|plea+s+e*)|(?P<thanks>than+k?s+|thanx+|thx+|tnx+)"
+)
+# A minus sign stuck to a number at the start of a word: "-1 jollof" is not one jollof.
+_NEGATIVE = re.compile(r"(?<![\w.])[-\u2212](?=\d)")
+_LIST_MARKER = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-•·*])[ \t]+", re.MULTILINE)
+
+
+def tokens(text: str) -> Words:
+    """Lower-case words, SEP and ASK tokens; other punctuation, symbols and emoji dropped.
+
+    "2kg" is two words, "hiiii" is "hi", a negative number keeps its sign ("-1"), and the
+    numbers or bullets that start the lines of a list are not words.
+    """
+    text = _without_list_markers(unicodedata.normalize("NFKC", text))
+    folded = _STOP.sub(f" {SEP} ", text.casefold())
+    negative = {match.start() for match in _NEGATIVE.finditer(folded)}
+    kept = "".join("-" if i in negative else _keep(char) for i, char in enumerate(folded))
+    words = _DIGIT_LETTER.sub(" ", kept).split()
+    # A mark with no letter to sit on (the U+FE0F after an emoji) is not a word.
+    return tuple(
+        _canonical(w) for w in words if w in (SEP, ASK, "/") or any(c.isalnum() for c in w)
+    )
+
+
+def words_of(text: str) -> Words:
+    """The words of a phrase or a product name, without separators."""
+    return tuple(word for word in tokens(text) if word not in (SEP, ASK))
+
+
+def _without_list_markers(text: str) -> str:
+    """ "1. jollof x2 / 2. chapman": the 1. and 2. number the lines, they are not quantities."""
+    if len(_LIST_MARKER.findall(text)) >= 2 or text.lstrip().startswith(("-", "•", "·")):
+        return _LIST_MARKER.sub("", text)
+    return text
+
+
+def _keep(char: str) -> str:
+    if char.isalnum() or unicodedata.category(char).startswith("M"):
+        return char
+    return _CHAR_MAP.get(char, " ")
+
+
+def _canonical(word: str) -> str:
+    """One spelling for the stretched words of chat: "hiiii" -> "hi", "plsss" -> "please"."""
+    match = _ELONGATED.fullmatch(word)
+    return match.lastgroup or word if match else word

@@ -1,0 +1,193 @@
+"""A tenant's catalog, normalised once, and the fuzzy matching of typed words to products."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from bot.intents import CatalogEntry
+from bot.language import Words, words_of
+
+MATCH_CUTOFF = 80  # WRatio at or above which a product is taken without asking
+SUGGEST_CUTOFF = 60  # WRatio at or above which a product is offered as "did you mean"
+NEAR_MISS = 70  # a lone word this close to a product is reported even without a quantity
+_SUGGEST_SPREAD = 12  # suggestions further than this below the best one are noise
+_TIE_MARGIN = 2  # two products this close are ambiguous ("rice": jollof or fried?)
+_WORD_CUTOFF = 75  # fuzz.ratio at which a typed word counts as a word of the product
+_MIN_FUZZY_CHARS = 3
+MAX_NAME_WORDS = 8
+_MAX_SUGGESTIONS = 3
+# Words that join or point at product names but name nothing themselves.
+STOP_WORDS = frozenset({
+    "with", "and", "of", "the", "my", "our", "your", "order", "a", "an", "some", "for", "to",
+    "in", "on", "ya", "za", "wa", "la", "ka", "ki", "ke", "wala", "one",
+})  # fmt: skip
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_SIZE = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?|\d+/\d+)\s*(?P<unit>kg|kgs|g|gm|gms|grams?|l|ltr|litres?|liters?|ml|cl)\b",
+    re.IGNORECASE,
+)
+_SIZE_UNITS = {
+    "kg": ("g", 1000), "kgs": ("g", 1000), "g": ("g", 1), "gm": ("g", 1), "gms": ("g", 1),
+    "gram": ("g", 1), "grams": ("g", 1), "l": ("ml", 1000), "ltr": ("ml", 1000),
+    "litre": ("ml", 1000), "litres": ("ml", 1000), "liter": ("ml", 1000),
+    "liters": ("ml", 1000), "ml": ("ml", 1), "cl": ("ml", 10),
+}  # fmt: skip
+
+
+class Size(NamedTuple):
+    """The pack size a product's name states: ("g", 1000) for "Potatoes (1kg)"."""
+
+    dimension: str
+    amount: float
+
+
+def size_of(name: str) -> Size | None:
+    """The size written in a product's name, if any."""
+    match = _SIZE.search(name)
+    if match is None:
+        return None
+    number = match["num"]
+    if "/" in number:
+        top, bottom = number.split("/")
+        value = int(top) / int(bottom) if int(bottom) else 0.0
+    else:
+        value = float(number)
+    dimension, factor = _SIZE_UNITS[match["unit"].lower()]
+    return Size(dimension, value * factor) if value > 0 else None
+
+
+class Match(NamedTuple):
+    """The product some words name, or the closest names when none is sure."""
+
+    entry: CatalogEntry | None
+    suggestions: tuple[str, ...]  # when there is no entry: the closest names, best first
+    closeness: float  # WRatio of the best candidate
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """A catalog's names and aliases, normalised like messages, ready for matching."""
+
+    exact: dict[str, CatalogEntry]
+    choices: tuple[str, ...]  # every name and alias, parallel to `owners` and `choice_words`
+    owners: tuple[CatalogEntry, ...]
+    choice_words: tuple[Words, ...]
+    longest: int  # words in the longest name or alias
+    sizes: dict[str, Size]  # product code -> the size its name states
+
+    def entry(self, key: str) -> CatalogEntry | None:
+        """The product named exactly `key`, singular or plural."""
+        for candidate in (key, *_singulars(key)):
+            if candidate in self.exact:
+                return self.exact[candidate]
+        return None
+
+    def names_inside(self, words: Words, at: frozenset[str]) -> tuple[Words, ...]:
+        """The product names in this catalog that hold one of the words `at`."""
+        return tuple({w for w in self.choice_words if at.intersection(w)})
+
+    def match(self, words: Words) -> Match:
+        """The one product `words` name, or None and the closest product names."""
+        exact = self.entry(" ".join(words))
+        real = tuple(word for word in words if word not in STOP_WORDS)
+        key = " ".join(real)
+        if exact is not None or len(key) < _MIN_FUZZY_CHARS or len(words) > MAX_NAME_WORDS:
+            return Match(exact, (), 100 if exact else 0)
+        exact = self.entry(key)
+        if exact is not None:
+            return Match(exact, (), 100)
+        ranked = process.extract(
+            key,
+            self.choices,
+            scorer=fuzz.WRatio,
+            processor=None,
+            score_cutoff=SUGGEST_CUTOFF,
+            limit=24,
+        )
+        confident = _distinct(
+            (self.owners[i], score)
+            for _, score, i in ranked
+            if score >= MATCH_CUTOFF and _covers(real, self.choice_words[i])
+        )
+        if confident and (len(confident) == 1 or confident[1][1] < confident[0][1] - _TIE_MARGIN):
+            return Match(confident[0][0], (), confident[0][1])
+        close = _distinct((self.owners[i], score) for _, score, i in ranked)[:_MAX_SUGGESTIONS]
+        close = [(entry, score) for entry, score in close if score >= close[0][1] - _SUGGEST_SPREAD]
+        return Match(None, tuple(entry.name for entry, _ in close), close[0][1] if close else 0)
+
+    def closest(self, entry: CatalogEntry, limit: int = 2) -> tuple[CatalogEntry, ...]:
+        """Available products whose names are most like `entry`'s (for a sold-out one)."""
+        ranked = process.extract(
+            " ".join(words_of(_PARENTHESES.sub(" ", entry.name))),
+            self.choices,
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            limit=24,
+        )
+        found = [
+            owner
+            for owner, _ in _distinct((self.owners[i], s) for _, s, i in ranked)
+            if owner.code != entry.code and owner.available
+        ]
+        return tuple(found[:limit])
+
+
+def _singulars(key: str) -> tuple[str, ...]:
+    if key.endswith("ies"):
+        return (key[:-3] + "y", key[:-1])
+    if key.endswith("es"):
+        return (key[:-2], key[:-1])
+    return (key[:-1],) if key.endswith("s") else ()
+
+
+def _distinct(scored: Iterable[tuple[CatalogEntry, float]]) -> list[tuple[CatalogEntry, float]]:
+    """The first (best) score of each product, in order."""
+    seen: dict[str, tuple[CatalogEntry, float]] = {}
+    for entry, score in scored:
+        seen.setdefault(entry.code, (entry, score))
+    return list(seen.values())
+
+
+def _covers(typed: Words, name: Words) -> bool:
+    """Whether most of the typed words are words of the product name (typos allowed).
+
+    Stop words count on neither side, and at least one real word must match: keeps "is the
+    jollof spicy" from being jollof and "pepper soup" from being egusi soup.
+    """
+    name = tuple(word for word in name if word not in STOP_WORDS) or name
+    parts = (*name, "".join(name))  # "moimoi" is the word of "moi moi"
+    covered = sum(any(fuzz.ratio(word, part) >= _WORD_CUTOFF for part in parts) for word in typed)
+    return covered > 0 and 2 * covered > len(typed)
+
+
+@lru_cache(maxsize=64)
+def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
+    """Normalise a catalog once; the same catalog is asked about message after message."""
+    exact: dict[str, CatalogEntry] = {}
+    terms: dict[tuple[str, str], tuple[CatalogEntry, Words]] = {}
+    for entry in catalog:
+        for words in _names(entry):
+            exact.setdefault(" ".join(words), entry)
+            terms.setdefault((" ".join(words), entry.code), (entry, words))
+    sizes = {entry.code: size for entry in catalog if (size := size_of(entry.name)) is not None}
+    return CatalogIndex(
+        exact=exact,
+        choices=tuple(choice for choice, _ in terms),
+        owners=tuple(entry for entry, _ in terms.values()),
+        choice_words=tuple(words for _, words in terms.values()),
+        longest=max((len(words) for _, words in terms.values()), default=0),
+        sizes=sizes,
+    )
+
+
+def _names(entry: CatalogEntry) -> list[Words]:
+    """The ways a product is called: its name, its name without "(...)" or its size, aliases."""
+    bare = _PARENTHESES.sub(" ", entry.name)
+    texts = (entry.name, bare, _SIZE.sub(" ", bare), *entry.aliases)
+    return [words for words in (words_of(text) for text in texts) if words]

@@ -1,0 +1,70 @@
+"""Reply templates per language, from the `[replies]` table of each language pack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.cart import CartLine, cart_total
+from bot.language.lexicon import BASE, COUNTRY_PACKS, pack_data
+from orders_core.domain import format_money
+
+_CURRENCY_COUNTRY = {"NGN": "NG", "INR": "IN", "KES": "KE", "TZS": "TZ", "UGX": "UG", "GHS": "GH"}
+
+
+def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, ...]:
+    """The packs a tenant's customers are read with: its setting, else its currency's country."""
+    if languages:
+        return tuple(dict.fromkeys((BASE, *languages)))
+    return (BASE, *COUNTRY_PACKS.get(_CURRENCY_COUNTRY.get(currency.upper(), ""), ()))
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """The `key` template in `lang` (English when that pack lacks it), filled with `values`."""
+    try:
+        template = pack_data(lang).get("replies", {}).get(key)
+    except KeyError:
+        template = None
+    if template is None:
+        template = pack_data(BASE)["replies"][key]
+    return template.format(**values)
+
+
+def line_text(line: CartLine, currency: str) -> str:
+    """One cart line with its note and price."""
+    note = f" _({line.note})_" if line.note else ""
+    return f"• {line.quantity} × {line.name}{note} — {format_money(line.subtotal, currency)}"
+
+
+def cart_lines(lines: Sequence[CartLine], currency: str, lang: str = BASE) -> str:
+    """The cart as lines with prices and the total."""
+    rows = [line_text(line, currency) for line in lines]
+    rows.append(f"*{say(lang, 'total')}: {format_money(cart_total(lines), currency)}*")
+    return "\n".join(rows)
+
+
+def order_hint(lang: str, example: str) -> str:
+    """How to order, with an example from the tenant's own menu."""
+    return say(lang, "order_hint", example=example)
+
+
+def cart_reply(lines: Sequence[CartLine], currency: str, lang: str, example: str) -> str:
+    """The cart and what to do next (or how to start when it is empty)."""
+    if not lines:
+        return f"{say(lang, 'cart_empty')} {order_hint(lang, example)}"
+    item = lines[-1].name.split(" (")[0].lower()
+    more = example.split(f" {say(lang, 'example_join')} ")[-1]
+    return f"*{say(lang, 'cart_heading')}:*\n{cart_lines(lines, currency, lang)}\n\n" + say(
+        lang, "cart_next", more=more, item=item
+    )
+
+
+def did_you_mean(lang: str, text: str, suggestions: Sequence[str]) -> str:
+    """A clarifying question about words that matched no product, numbered to answer by."""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if not suggestions:
+        return say(lang, "not_found", text=shown)
+    if len(suggestions) == 1:
+        names = f"*{suggestions[0]}*"
+    else:
+        names = " / ".join(f"{i}. *{name}*" for i, name in enumerate(suggestions[:3], 1))
+    return f"{say(lang, 'did_you_mean', text=shown, names=names)} {say(lang, 'did_you_mean_reply')}"
