@@ -1,0 +1,86 @@
+"""The parser alone: messages per second per core against a 500-item menu.
+
+The menu is the four corpus menus plus generated products up to 500; the messages are the
+corpus's single messages (every market), read against it with every language pack active.
+The catalog index is built once (as per catalog version in the app), then each message is
+parsed; the figure is the median of several rounds.
+
+    .venv/bin/python bench/parser.py --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.intents import CatalogEntry, Context
+from bot.language.lexicon import available_packs
+from bot.parser import parse
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "bot" / "corpus"
+WORDS = (
+    "spicy", "grilled", "fried", "roast", "masala", "garlic", "lemon", "pepper", "honey",
+    "smoked", "crispy", "special", "house", "classic", "mini", "family", "royal", "green",
+)  # fmt: skip
+DISHES = (
+    "wrap", "burger", "salad", "soup", "noodles", "curry", "kebab", "platter", "bowl",
+    "sandwich", "tacos", "pasta", "wings", "skewers", "pie", "toast", "juice", "smoothie",
+)  # fmt: skip
+
+
+def catalog(size: int) -> tuple[CatalogEntry, ...]:
+    """The corpus menus plus generated products, `size` in all."""
+    menus = yaml.safe_load((CORPUS / "menus.yaml").read_text(encoding="utf-8"))
+    entries = [
+        CatalogEntry(f"prod_{m}_{i}", p["name"], tuple(p.get("aliases") or ()), p["price"] * 100)
+        for m, spec in menus.items()
+        for i, p in enumerate(spec["products"])
+    ]
+    for a in WORDS:
+        for b in WORDS:
+            for dish in DISHES:
+                if len(entries) >= size:
+                    return tuple(entries)
+                if a != b:
+                    entries.append(CatalogEntry(f"prod_{a}_{b}_{dish}", f"{a} {b} {dish}".title(), (), 1000))
+    return tuple(entries)
+
+
+def messages() -> list[str]:
+    """Every single message of the corpus."""
+    found = []
+    for path in sorted(CORPUS.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found += [str(case["say"]) for case in data.get("singles", [])] if "singles" in data else []
+    return found
+
+
+def main() -> None:
+    """Print messages per second, median of the rounds."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--menu", type=int, default=500)
+    args = parser.parse_args()
+    menu = catalog(args.menu)
+    texts = messages()
+    context = Context(packs=available_packs())
+    parse("warm up", menu, context)
+    rates = []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        for text in texts:
+            parse(text, menu, context)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    print(f"menu {len(menu)} products, {len(texts)} messages, {args.rounds} rounds")
+    print(f"parser: {statistics.median(rates):,.0f} msg/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
+
+
+if __name__ == "__main__":
+    main()

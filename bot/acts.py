@@ -1,0 +1,215 @@
+"""Cart acts in a piece: removals, new quantities, wishes (notes), replacements, questions.
+
+"lassi hata do", "make it 4", "actually only 2 dosa", "no onions", "swap the malt for a
+coke", "how much is fish", and the plain item line they fall back to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.intents import CartOp, IntentKind, ItemRequest, OpKind, Unmatched
+from bot.items import ItemReader
+from bot.language import Words
+from bot.matching import MAX_NAME_WORDS
+from bot.quantities import Amount, leading_amount, number, trailing_amount
+
+K = IntentKind
+_WEAK_REMOVE = frozenset({("no",), ("not",), ("without",), ("bila",), ("bina",), ("no", "put")})
+_ALL = frozenset({"all", "the", "sab", "yote", "zote", "everything"})
+_MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
+_QUESTION_FILLERS = frozenset(
+    {"is", "are", "the", "ni", "ka", "ki", "ke", "be", "of", "for", "ya", "za"}
+)
+
+
+@dataclass
+class ActReader(ItemReader):
+    """Reads the cart acts of one piece."""
+
+    def question(self, words: Words, *, asked: bool) -> bool:
+        """ "how much is jollof", "una get ofada", "samosa ka rate kya hai", "jollof?"."""
+        rest, found = list(words), False
+        for meaning in ("price_question", "availability_question", "question_after"):
+            while (hit := self.lex.phrases[meaning].find(tuple(rest))) is not None:
+                start, length = hit
+                del rest[start : start + length]
+                found = True
+        if not found and not (asked and len(words) <= MAX_NAME_WORDS):
+            return False
+        if asked and not found and not number(self.lex, words, 0) and not self.has_verb(words):
+            named = self.named_inside(words)
+            if named is not None:  # "is the jollof spicy?"
+                self.asks.append(ItemRequest(named.code, named.name, 0))
+                self.last = named.code
+                return True
+        name = self.trim(
+            tuple(
+                w
+                for w in rest
+                if w
+                not in ("is", "are", "the", "ni", "ka", "ki", "ke", "be", "of", "for", "ya", "za")
+            )
+        )
+        amount, name = leading_amount(self.lex, name) if name else (Amount(), name)
+        if not name:
+            if found:
+                self.commands.append(K.SHOW_CART if self.context.cart else K.MENU)
+            return found
+        if not found and (amount.written or self.lex.request.prefix(words)):
+            return False  # "can i get 2 jollof?" is an order
+        match = self.index.match(name)
+        if match.entry is not None:
+            self.asks.append(ItemRequest(match.entry.code, match.entry.name, 0))
+            self.last = match.entry.code
+            return True
+        if not found:
+            return False
+        if match.suggestions or len(name) <= _MAX_BARE_WORDS:
+            self.unmatched.append(Unmatched(" ".join(name), match.suggestions))
+        return True
+
+    def removal(self, words: Words) -> bool:
+        """ "remove the chapman", "lassi hata do", "no more water", "toa soda"."""
+        lead = self.lex.remove.prefix(words)
+        tail = 0 if lead else self.lex.remove_after.suffix(words)
+        if not (lead or tail) or lead + tail >= len(words):
+            return False
+        rest = self.trim(words[lead : len(words) - tail])
+        if rest in (("all",), ("everything",), ("yote",), ("sab",), ("zote",)):
+            self.ops.append(CartOp(OpKind.CLEAR))
+            return True
+        while rest[:1] and rest[0] in _ALL:
+            rest = rest[1:]
+        weak = words[:lead] in _WEAK_REMOVE
+        if weak and (self.lex.request.prefix(rest) or number(self.lex, rest, 0)):
+            return False  # "no, 3 jollof" is an order
+        found = [self.read_item(part, default=0) for part in self.pieces(rest)]
+        lines = [line for f in found for line in f.lines]
+        if weak and self.lines_here() and not all(line.code in self.context.cart for line in lines):
+            return False  # "jollof, no plantain": a wish about the jollof, not a removal
+        if not lines:
+            if weak or self.lex.request.prefix(rest):
+                return False
+            self.unmatched.extend(f.unmatched for f in found if f.unmatched)
+            return bool(found)
+        for line in lines:
+            self.ops.append(CartOp(OpKind.REMOVE, line))
+        self.unmatched.extend(f.unmatched for f in found if f.unmatched and f.worth_reporting)
+        return True
+
+    def setting(self, words: Words) -> bool:
+        """ "make it 4", "change jollof to 3", "actually only 2 dosa", "4 kar do", "3 jollof instead"."""
+        lead = self.lex.phrases["set"].prefix(words)
+        if lead and self.lex.request.prefix(words) >= lead:
+            lead = 0  # "make una bring 2 jollof" asks, it does not change
+        tail = self.lex.set_after.suffix(words)
+        if tail and self.lex.add_after.suffix(words) >= tail:
+            tail = 0  # "2 chaas add karo" adds
+        only = self.lex.only.prefix(words)
+        if lead:
+            rest = words[lead:]
+        elif tail and tail < len(words):
+            rest = words[: len(words) - tail]
+        elif only and only < len(words):
+            rest = words[only:]
+        else:
+            return False
+        rest = tuple(w for w in rest if w not in ("to", "iwe", "ziwe", "be"))
+        rest, _ = self.strip_request(self.trim(rest))
+        amount, name = leading_amount(self.lex, rest)
+        amount, name = trailing_amount(self.lex, name, amount) if name else (amount, name)
+        if not amount.written:
+            return False
+        name = self.trim(name)
+        if name and self.lex.pronouns.whole(name):
+            name = ()
+        if not name:
+            code = self.target()
+            entry = self.entry(code) if code else None
+            if entry is not None:
+                self.set_line(ItemRequest(entry.code, entry.name, amount.quantity(None, 0)))
+            return True
+        found = self.read_item(name, amount=amount)
+        if not found.lines:
+            return False
+        cleared = any(op.kind is OpKind.CLEAR for op in self.ops)
+        for line in found.lines:
+            in_cart = line.code in self.context.cart and not cleared
+            if only and not lead and not tail and not in_cart:
+                self.add(line)
+            else:
+                self.set_line(line)
+        return True
+
+    def set_line(self, line: ItemRequest) -> None:
+        """Set a quantity; zero is a removal."""
+        kind = OpKind.SET if line.quantity > 0 else OpKind.REMOVE
+        self.ops.append(CartOp(kind, line))
+        self.last = line.code
+
+    def modifier(self, words: Words) -> bool:
+        """ "no onions", "extra pepper", "bila sukari", "pilipili kando": a note, not a product."""
+        lex = self.lex
+        lead = lex.modifier_before.prefix(words)
+        if lex.modifier_words.whole(words):
+            pass
+        elif lead and lead < len(words):
+            rest = self.trim(words[lead:])
+            if self.lex.request.prefix(rest) or number(self.lex, rest, 0):
+                return False
+            named = self.index.match(rest).entry is not None
+            if named and not self.lines_here() and words[:lead] not in _WEAK_REMOVE:
+                return False  # "extra chicken" alone asks for chicken; "spicy jollof" is jollof
+        elif not (
+            lex.modifier_after.suffix(words) and lex.modifier_after.suffix(words) < len(words)
+        ):
+            return False
+        self.attach_note(" ".join(words))
+        return True
+
+    def replacement(self, words: Words) -> bool:
+        """ "swap the malt for a coke", "badala ya coke nipe maji", "lassi ki jagah chaas"."""
+        joined = " ".join(words)
+        for pattern in self.lex.replace:
+            match = pattern.match(joined)
+            if match is None:
+                continue
+            old_words = self.trim(tuple(match["old"].split()))
+            if not old_words or self.lex.pronouns.whole(old_words):
+                continue
+            old = self.read_item(old_words, default=0)
+            new = self.read_item(self.trim(tuple(match["new"].split())))
+            if len(old.lines) != 1 or len(new.lines) != 1:
+                continue
+            gone = old.lines[0]
+            self.ops.append(CartOp(OpKind.REMOVE, replace(gone, quantity=0)))
+            self.ops.append(CartOp(OpKind.ADD, new.lines[0], takes_removed=not new.explicit[0]))
+            self.last = new.lines[0].code
+            return True
+        return False
+
+    def item_line(self, words: Words) -> None:
+        """ "2 jollof no onions", "nipe chapati tatu", "send 3", "20 meat pie for my son"."""
+        found = self.read_item(words)
+        for line, explicit in zip(found.lines, found.explicit, strict=True):
+            if line.quantity <= 0:
+                continue
+            previous = self.ops[-1].item if self.ops and self.ops[-1].kind is OpKind.ADD else None
+            if previous and previous.code == line.code and not explicit and not line.note:
+                continue  # "egusi and pounded yam" name one dish twice
+            self.add(line)
+        if found.unmatched and found.worth_reporting:
+            self.unmatched.append(found.unmatched)
+        elif found.unmatched and len(words) <= _MAX_BARE_WORDS:
+            self.weak.append((found.unmatched, found.closeness))
+
+    def has_verb(self, words: Words) -> bool:
+        """Whether a piece says itself what to do with its items."""
+        lex = self.lex
+        return any(
+            phrases.prefix(words)
+            for phrases in (lex.request, lex.add, lex.remove, lex.phrases["set"], lex.only)
+        ) or any(
+            phrases.suffix(words) for phrases in (lex.remove_after, lex.add_after, lex.set_after)
+        )

@@ -1,0 +1,261 @@
+"""Item phrases read as product lines: names, amounts, notes, references ("send 3").
+
+The base of the message reader: what it knows (lexicon, catalog index, context), what it
+has read so far, and how one phrase becomes lines of (product, quantity, note).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+from bot.intents import CartOp, CatalogEntry, Context, IntentKind, ItemRequest, OpKind, Unmatched
+from bot.language import Lexicon, Words
+from bot.matching import NEAR_MISS, CatalogIndex
+from bot.quantities import Amount, leading_amount, number, trailing_amount
+
+_WITH = frozenset({"with"})
+
+
+@dataclass
+class _Found:
+    """One item phrase read without side effects: its lines, or what did not match."""
+
+    lines: list[ItemRequest] = field(default_factory=list)
+    explicit: list[bool] = field(default_factory=list)
+    unmatched: Unmatched | None = None
+    worth_reporting: bool = False
+    closeness: float = 0
+
+
+@dataclass
+class ItemReader:
+    """Reads item phrases against one catalog index, lexicon and conversation context."""
+
+    lex: Lexicon
+    index: CatalogIndex
+    context: Context
+    ops: list[CartOp] = field(default_factory=list)
+    asks: list[ItemRequest] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    commands: list[IntentKind] = field(default_factory=list)
+    last: str | None = None  # the product this message last named
+    # Words that may name a product, with how close they came: reported beside products
+    # that matched, or alone when close to one.
+    weak: list[tuple[Unmatched, float]] = field(default_factory=list)
+
+    def read_item(self, words: Words, *, default: int = 1, amount: Amount | None = None) -> _Found:
+        """The product lines one item phrase names, with quantities and notes."""
+        words, signal = self.strip_request(words)
+        if not words:
+            return _Found()
+        whole = self.index.entry(" ".join(words))
+        if whole is not None and amount is None:  # "7up" is a product, not seven of "up"
+            return _Found([ItemRequest(whole.code, whole.name, default)], [False])
+        if amount is None and (split := self.split(words)) is not None:
+            return split
+        if amount is None:
+            amount, words = leading_amount(self.lex, words)
+        words = self.strip_more(words)
+        amount, words = trailing_amount(self.lex, words, amount) if words else (amount, words)
+        words = self.strip_more(self.trim(words))
+        if not words or self.lex.pronouns.whole(words):
+            code = self.target()
+            entry = self.entry(code) if code else None
+            if entry is None:
+                return _Found()
+            return _Found(
+                [ItemRequest(entry.code, entry.name, amount.quantity(None, default))],
+                [amount.written],
+            )
+        entry, note = self.resolve(words)
+        if entry is not None:
+            quantity = amount.quantity(self.index.sizes.get(entry.code), default)
+            return _Found([ItemRequest(entry.code, entry.name, quantity, note)], [amount.written])
+        match = self.index.match(words)
+        report = signal or amount.written or match.closeness >= NEAR_MISS
+        quantity = amount.quantity(None, default) or 1
+        unmatched = Unmatched(" ".join(words), match.suggestions, quantity)
+        return _Found(unmatched=unmatched, worth_reporting=report, closeness=match.closeness)
+
+    def resolve(self, words: Words) -> tuple[CatalogEntry | None, str]:
+        """The product of a name with a note or context after it, or a note before it."""
+        match = self.index.match(words)
+        if match.entry is not None:
+            return match.entry, ""
+        lex = self.lex
+        for i in range(1, len(words)):
+            tail = words[i:]
+            is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
+            is_context = lex.context_before.prefix(tail)
+            if is_note or is_context or lex.modifier_after.whole(tail):
+                found = self.index.match(self.trim(words[:i]))
+                if found.entry is not None:
+                    return found.entry, " ".join(tail) if not is_context or is_note else ""
+        for i in range(1, len(words)):
+            head = words[:i]
+            if lex.modifier_before.prefix(head) or lex.modifier_words.whole(head):
+                found = self.index.match(words[i:])
+                if found.entry is not None:
+                    return found.entry, " ".join(head)
+        return None, ""
+
+    def split(self, words: Words) -> _Found | None:
+        """ "jollof with chicken", "2 jollof 1 chapman", "chapati tatu chai mbili" as lines."""
+        cuts = [i for i, w in enumerate(words) if w in _WITH and 0 < i < len(words) - 1]
+        candidates = [[words[: cuts[0]], words[cuts[0] + 1 :]]] if cuts else []
+        numbers = [
+            i
+            for i in range(len(words))
+            if number(self.lex, words, i) is not None and words[i] not in self.lex.units
+        ]
+        lead = [
+            i
+            for i in numbers
+            if i > 0 and number(self.lex, words, i - 1) is None and words[i - 1] != "x"
+        ]
+        trail = [
+            i + 1
+            for i in numbers
+            if 0 < i < len(words) - 1 and number(self.lex, words, i + 1) is None
+        ]
+        for starts in (lead, trail):
+            if starts:
+                bounds = [0, *starts, len(words)]
+                candidates.append([words[a:b] for a, b in itertools.pairwise(bounds) if a < b])
+        for parts in candidates:
+            if len(parts) < 2 or any(len(leading_amount(self.lex, p)[1]) == 0 for p in parts):
+                continue
+            found = [self.read_item(part) for part in parts]
+            if all(f.lines and not f.unmatched for f in found):
+                return _Found(
+                    [line for f in found for line in f.lines],
+                    [e for f in found for e in f.explicit],
+                )
+        return None
+
+    def strip_request(self, words: Words) -> tuple[Words, bool]:
+        """The words without "i want", "nipe", "bhejo", courtesy and connectors at the edges."""
+        lex, signal = self.lex, False
+        while words:
+            if taken := lex.request.prefix(words) or lex.add.prefix(words):
+                words, signal = words[taken:], True
+            elif (
+                taken := lex.polite.prefix(words)
+                or lex.connectors.prefix(words)
+                or lex.only.prefix(words)
+            ):
+                words = words[taken:]
+            elif taken := lex.request_after.suffix(words) or lex.add_after.suffix(words):
+                words, signal = words[: len(words) - taken], True
+            elif taken := lex.polite.suffix(words):
+                words = words[: len(words) - taken]
+            else:
+                break
+            if self.index.entry(" ".join(words)) is not None:
+                break
+        return words, signal
+
+    def strip_more(self, words: Words) -> Words:
+        """ "more", "extra", "zaidi" around a name only say it is more of it."""
+        if (taken := self.lex.more.prefix(words)) and taken < len(words):
+            words = words[taken:]
+        while words[:1] and words[0] in ("of", "the", "my"):
+            words = words[1:]
+        if (taken := self.lex.more.suffix(words)) and taken < len(words):
+            words = words[: len(words) - taken]
+        return words
+
+    def trim(self, words: Words) -> Words:
+        """`words` without courtesy words at both ends."""
+        polite = self.lex.polite
+        while words and (taken := polite.prefix(words)) and taken < len(words) + 1:
+            if self.index.entry(" ".join(words)) is not None:
+                break
+            words = words[taken:]
+        while words and (taken := polite.suffix(words)):
+            if self.index.entry(" ".join(words)) is not None:
+                break
+            words = words[: len(words) - taken]
+        return words
+
+    def add(self, line: ItemRequest) -> None:
+        self.ops.append(CartOp(OpKind.ADD, line))
+        self.last = line.code
+
+    def lines_here(self) -> list[CartOp]:
+        return [op for op in self.ops if op.kind in (OpKind.ADD, OpKind.SET) and op.item]
+
+    def target(self) -> str | None:
+        """The product "it", "those" or a bare number refers to."""
+        if self.last:
+            return self.last
+        if self.context.last:
+            return self.context.last
+        return next(iter(self.context.cart)) if len(self.context.cart) == 1 else None
+
+    def entry(self, code: str) -> CatalogEntry | None:
+        return next((e for e in self.index.owners if e.code == code), None)
+
+    def attach_note(self, note: str) -> None:
+        """A wish goes on the line just named, else the last product discussed, else the order."""
+        lines = self.lines_here()
+        if lines:
+            op = lines[-1]
+            assert op.item is not None
+            joined = f"{op.item.note}, {note}" if op.item.note else note
+            self.ops[self.ops.index(op)] = replace(op, item=replace(op.item, note=joined))
+            return
+        code = self.target()
+        entry = self.entry(code) if code and code in self.context.cart else None
+        if entry is not None:
+            self.ops.append(CartOp(OpKind.NOTE, ItemRequest(entry.code, entry.name, 0, note)))
+        else:
+            self.notes.append(note)
+
+    def named_inside(self, words: Words) -> CatalogEntry | None:
+        """The one product named word for word somewhere inside `words`, if exactly one is."""
+        found = {
+            entry.code: entry
+            for length in range(1, min(self.index.longest, len(words)) + 1)
+            for start in range(len(words) - length + 1)
+            if (entry := self.index.entry(" ".join(words[start : start + length]))) is not None
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def pieces(self, words: Words) -> list[Words]:
+        """The sentence split at connectors ("and", "na", "aur"), never inside a name."""
+        parts: list[Words] = []
+        start = i = 0
+        while i < len(words):
+            taken = self.lex.connectors.prefix(words[i:])
+            if (
+                taken
+                and i > start
+                and not self.inside_name(words, i)
+                and not _in_number(self.lex, words, i)
+            ):
+                parts.append(words[start:i])
+                start = i = i + taken
+            else:
+                i += 1
+        parts.append(words[start:])
+        return [part for part in parts if part]
+
+    def inside_name(self, words: Words, i: int) -> bool:
+        """Whether words[i] is part of a product name such as "rice and stew"."""
+        for length in range(2, self.index.longest + 1):
+            for start in range(max(0, i - length + 1), i + 1):
+                if (
+                    start + length <= len(words)
+                    and self.index.entry(" ".join(words[start : start + length]))
+                    and start < i < start + length - 1
+                ):
+                    return True
+        return False
+
+
+def _in_number(lex: Lexicon, words: Words, i: int) -> bool:
+    """Whether words[i] joins a number ("kumi na mbili")."""
+    return i > 0 and (n := number(lex, words, i - 1)) is not None and n[1] == 3
