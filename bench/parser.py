@@ -49,7 +49,9 @@ def catalog(size: int) -> tuple[CatalogEntry, ...]:
                 if len(entries) >= size:
                     return tuple(entries)
                 if a != b:
-                    entries.append(CatalogEntry(f"prod_{a}_{b}_{dish}", f"{a} {b} {dish}".title(), (), 1000))
+                    entries.append(
+                        CatalogEntry(f"prod_{a}_{b}_{dish}", f"{a} {b} {dish}".title(), (), 1000)
+                    )
     return tuple(entries)
 
 
@@ -79,7 +81,9 @@ def main() -> None:
             parse(text, menu, context)
         rates.append(len(texts) / (time.perf_counter() - start))
     print(f"menu {len(menu)} products, {len(texts)} messages, {args.rounds} rounds")
-    print(f"parser: {statistics.median(rates):,.0f} msg/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
+    print(
+        f"parser: {statistics.median(rates):,.0f} msg/s (min {min(rates):,.0f}, max {max(rates):,.0f})"
+    )
 
 
 if __name__ == "__main__":

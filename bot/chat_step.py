@@ -94,6 +94,16 @@ class StepBase:
         join = wording.say(self.lang, "example_join")
         return f"2 {names[0]} {join} 1 {names[-1]}" if len(names) > 1 else f"2 {names[0]}"
 
+    @property
+    def item_example(self) -> str:
+        """One of this tenant's own products, as customers would call it."""
+        return next((short_name(e) for e in self.catalog if e.available), "item")
+
+    @property
+    def hint(self) -> str:
+        """How to order, in the customer's language, with this tenant's products."""
+        return wording.order_hint(self.lang, self.example)
+
     def cart_text(self) -> str:
         return wording.cart_reply(self.lines, self.currency, self.lang, self.example)
 

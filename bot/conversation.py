@@ -169,9 +169,9 @@ class _Step(CartSteps, CheckoutSteps):
 
     def on_empty(self, intent: Intent) -> str:
         if self.incoming.has_media:
-            text = replies.media_reply(self.tenant.name)
+            text = replies.media_reply(self.tenant.name, self.example, self.item_example)
         else:
-            text = replies.help_reply(self.tenant.name)
+            text = replies.help_reply(self.tenant.name, self.example, self.item_example)
         return self._with_pending_question(text)
 
     def on_greet(self, intent: Intent) -> str:
@@ -185,20 +185,22 @@ class _Step(CartSteps, CheckoutSteps):
 
     def on_thanks(self, intent: Intent) -> str:
         welcome = replies.you_are_welcome(
-            self.customer.name, has_ordered="last_order_number" in self.data
+            self.customer.name, has_ordered="last_order_number" in self.data, hint=self.hint
         )
         return self._with_pending_question(welcome)
 
     def on_menu(self, intent: Intent) -> str:
-        return replies.menu_reply(self.products, self.currency, self.tenant.name)
+        return replies.menu_reply(self.products, self.currency, self.tenant.name, self.hint)
 
     def on_help(self, intent: Intent) -> str:
-        return self._with_pending_question(replies.help_reply(self.tenant.name))
+        return self._with_pending_question(
+            replies.help_reply(self.tenant.name, self.example, self.item_example)
+        )
 
     def on_status(self, intent: Intent) -> str:
         order = self._latest_order()
         if order is None:
-            return replies.no_orders()
+            return replies.no_orders(self.hint)
         self.order_id = order.id
         return replies.order_status(order, self.lang, tenant_settings(self.tenant).business_kind)
 
@@ -228,7 +230,9 @@ class _Step(CartSteps, CheckoutSteps):
             return replies.cancelled_by_customer(order, self.example)
         if order is not None and order.status not in (OrderStatus.CANCELLED, OrderStatus.DELIVERED):
             self.order_id = order.id
-            return replies.cannot_cancel(order, self.tenant.name)
+            return replies.cannot_cancel(
+                order, self.tenant.name, self.lang, tenant_settings(self.tenant).business_kind
+            )
         return replies.nothing_to_cancel(self.example)
 
     def on_human(self, intent: Intent) -> str:
@@ -251,4 +255,4 @@ class _Step(CartSteps, CheckoutSteps):
 
     def on_start(self, intent: Intent) -> str:
         self.customer.opted_out = False
-        return replies.opted_in(self.tenant.name)
+        return replies.opted_in(self.tenant.name, self.hint)

@@ -16,16 +16,7 @@ MAX_REPLY = 1600
 # What MessagingResponse().to_xml() gives: "no reply".
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
-STATUS_WORDS = {
-    OrderStatus.PENDING: "waiting for the restaurant to confirm it",
-    OrderStatus.CONFIRMED: "confirmed by the restaurant",
-    OrderStatus.PREPARING: "being prepared",
-    OrderStatus.OUT_FOR_DELIVERY: "out for delivery",
-    OrderStatus.DELIVERED: "delivered",
-    OrderStatus.CANCELLED: "cancelled",
-}
 STOP_NOTE = "(Reply STOP to stop all messages from us.)"
-ORDER_HINT = "Tell me what you'd like, e.g. *2 jollof and a chapman*, or reply *MENU*."
 
 
 def twiml(text: str) -> str:
@@ -56,36 +47,6 @@ def split_reply(text: str, limit: int = MAX_REPLY) -> list[str]:
     return [part for part in parts if part.strip()] or [text[:limit]]
 
 
-def cart_lines(lines: Sequence[CartLine], currency: str) -> str:
-    """The cart as lines with prices and the total."""
-    rows = [
-        f"• {line.quantity} × {line.name} — {format_money(line.subtotal, currency)}"
-        for line in lines
-    ]
-    rows.append(f"*Total: {format_money(cart_total(lines), currency)}*")
-    return "\n".join(rows)
-
-
-def added(items: Sequence[tuple[int, str]]) -> str:
-    """What was just put in the cart."""
-    return "Added " + ", ".join(f"{quantity} × {name}" for quantity, name in items) + "."
-
-
-def quantity_set(name: str, quantity: int) -> str:
-    """A quantity changed (zero removes the product)."""
-    return f"{name}: now {quantity}." if quantity else f"Removed {name}."
-
-
-def removed(name: str, quantity: int) -> str:
-    """A product (or `quantity` of it; 0 means all) taken out of the cart."""
-    return f"Removed {quantity} × {name}." if quantity else f"Removed {name}."
-
-
-def not_in_cart(name: str) -> str:
-    """A product asked to be removed that the cart does not hold."""
-    return f"{name} isn't in your cart."
-
-
 def already_placed(number: int) -> str:
     """Answer to YES after the order went through."""
     return (
@@ -97,17 +58,6 @@ def already_placed(number: int) -> str:
 def address_saved(address: str) -> str:
     """Confirmation of a delivery address."""
     return f"📍 Got it, we'll deliver to: {address}"
-
-
-def cart_reply(lines: Sequence[CartLine], currency: str, *, heading: str = "Your cart") -> str:
-    """The cart and what to do next."""
-    if not lines:
-        return "Your cart is empty. " + ORDER_HINT
-    return (
-        f"*{heading}:*\n{cart_lines(lines, currency)}\n\n"
-        "Reply *YES* to place the order, or send more items, e.g. *1 zobo*. "
-        "To change a quantity: *make it 2 jollof*; to remove: *remove chapman*."
-    )
 
 
 def _order_with_fee(
@@ -141,34 +91,30 @@ def checkout_reply(
     return text + "\n\n" + wording.say(lang, "checkout_question")
 
 
-def menu_reply(products: Iterable[Product], currency: str, business: str) -> str:
-    """The menu grouped by category, with prices."""
+def menu_reply(products: Iterable[Product], currency: str, business: str, hint: str) -> str:
+    """The menu grouped by category, with prices; sold-out products say so."""
     rows = [f"*{business} — menu*"]
     category: str | None = None
     for product in products:
         if product.category != category and product.category:
             rows.append(f"\n_{product.category}_")
         category = product.category
-        rows.append(f"• {product.name} — {format_money(product.unit_price, currency)}")
+        sold_out = "" if product.available else " _(sold out)_"
+        rows.append(f"• {product.name} — {format_money(product.unit_price, currency)}{sold_out}")
     if len(rows) == 1:
         return "The menu is empty right now, sorry. Please check back later."
-    rows.append("\n" + ORDER_HINT)
+    rows.append("\n" + hint)
     return "\n".join(rows)
 
 
-def greeting(business: str, name: str | None, custom: str | None) -> str:
-    """Hello, and how to order."""
-    hello = f"Hi {name}! 👋" if name else "Hi! 👋"
-    return f"{hello} {custom or f'Welcome to *{business}*.'}\n{ORDER_HINT}"
-
-
-def help_reply(business: str) -> str:
-    """What a customer can say."""
+def help_reply(business: str, example: str, item: str) -> str:
+    """What a customer can say, with examples from the business's own menu."""
     return (
         f"I take orders for *{business}*. You can say:\n"
         "• *MENU* — see what we have\n"
-        "• *2 jollof and a chapman* — add to your cart\n"
-        "• *make it 3 jollof* / *remove chapman* — change it\n"
+        f"• *{example}* — add to your cart\n"
+        f"• *how much is {item}?* — its price\n"
+        f"• *make it 3 {item}* / *remove {item}* — change it\n"
         "• *CART* — see your cart · *CLEAR* — empty it\n"
         "• *YES* — place the order\n"
         "• *STATUS* — where is my order · *CANCEL* — cancel a pending order\n"
@@ -177,33 +123,21 @@ def help_reply(business: str) -> str:
     )
 
 
-def media_reply(business: str) -> str:
+def media_reply(business: str, example: str, item: str) -> str:
     """Answer to a picture, voice note or file without text."""
-    return "I can only read text messages for now, sorry. 🙏\n\n" + help_reply(business)
+    return "I can only read text messages for now, sorry. 🙏\n\n" + help_reply(
+        business, example, item
+    )
 
 
-def did_you_mean(text: str, suggestions: Sequence[str]) -> str:
-    """A clarifying question about words that matched no product."""
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    if not suggestions:
-        return f'I couldn\'t find "{shown}" on the menu. Reply *MENU* to see what we have.'
-    names = " or ".join(f"*{name}*" for name in suggestions[:3])
-    return f'I couldn\'t find "{shown}". Did you mean {names}?'
-
-
-def you_are_welcome(name: str | None, *, has_ordered: bool) -> str:
+def you_are_welcome(name: str | None, *, has_ordered: bool, hint: str) -> str:
     """Answer to a thank-you; the order status hint only for someone who has ordered."""
     who = f", {name}" if name else ""
     if has_ordered:
         return (
             f"You're welcome{who}! Reply *STATUS* to check on your order, or *MENU* to order again."
         )
-    return f"You're welcome{who}! " + ORDER_HINT
-
-
-def not_understood() -> str:
-    """Answer to text that is neither an item nor a command."""
-    return "Sorry, I didn't understand that. " + ORDER_HINT + "\nReply *HELP* for more."
+    return f"You're welcome{who}! " + hint
 
 
 def expired_notice(minutes: int) -> str:
@@ -211,14 +145,6 @@ def expired_notice(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     span = f"{hours} hour{'s' if hours != 1 else ''}" if hours and not rest else f"{minutes} min"
     return f"Your previous cart expired after {span} without messages, so I cleared it."
-
-
-def ask_address() -> str:
-    """The question for a delivery address."""
-    return (
-        "Where should we deliver? 📍 Send your address (street, area, landmark) "
-        "or share your location."
-    )
 
 
 def address_needed(
@@ -285,9 +211,9 @@ def cancelled_by_customer(order: Order, example: str) -> str:
     )
 
 
-def cannot_cancel(order: Order, business: str) -> str:
+def cannot_cancel(order: Order, business: str, lang: str = "en", kind: str = "restaurant") -> str:
     """Why the order cannot be cancelled by chat, and who can help."""
-    words = STATUS_WORDS.get(OrderStatus(order.status), order.status)
+    words = wording.say(lang, f"status_{order.status}", kind=kind)
     return (
         f"Order *#{order.number}* is already {words}, so I can't cancel it here. "
         f"Please contact *{business}* directly: reply *HUMAN* and someone will message you. "
@@ -311,9 +237,9 @@ def cart_cancelled(example: str) -> str:
     )
 
 
-def no_orders() -> str:
+def no_orders(hint: str) -> str:
     """Answer to status when the customer never ordered."""
-    return "You haven't placed an order with us yet. " + ORDER_HINT
+    return "You haven't placed an order with us yet. " + hint
 
 
 def opted_out(business: str) -> str:
@@ -325,9 +251,9 @@ def opted_out(business: str) -> str:
     )
 
 
-def opted_in(business: str) -> str:
+def opted_in(business: str, hint: str) -> str:
     """Confirmation of START."""
-    return f"Welcome back! You'll get order updates from *{business}* again. {ORDER_HINT}"
+    return f"Welcome back! You'll get order updates from *{business}* again. {hint}"
 
 
 def human_requested() -> str:
@@ -336,16 +262,6 @@ def human_requested() -> str:
         "I've asked the team to message you — someone will reply here soon. "
         "You can keep ordering with me meanwhile."
     )
-
-
-def cart_cleared() -> str:
-    """Confirmation of CLEAR."""
-    return "Your cart is empty now. " + ORDER_HINT
-
-
-def not_placed(lines: Sequence[CartLine], currency: str) -> str:
-    """Answer to NO at checkout: nothing placed, the cart kept."""
-    return "OK, I haven't placed anything.\n\n" + cart_reply(lines, currency)
 
 
 def placement_failed(reason: str) -> str:

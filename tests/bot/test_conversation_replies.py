@@ -7,7 +7,13 @@ import xml.etree.ElementTree as ET
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.cart import CartLine
-from bot.replies import EMPTY_TWIML, MAX_REPLY, cart_reply, split_reply, twiml
+from bot.replies import EMPTY_TWIML, MAX_REPLY, split_reply, twiml
+from bot.wording import cart_reply as localized_cart_reply
+
+
+def cart_reply(lines: list[CartLine], currency: str) -> str:
+    """The English cart reply with a sample example."""
+    return localized_cart_reply(lines, currency, "en", "2 jollof and 1 chapman")
 
 
 def test_empty_twiml_is_what_twilio_python_makes() -> None:
