@@ -48,6 +48,7 @@ from bot.webhook_delivery import Sender, deliver_webhooks, enabled_endpoints, pl
 from orders_core.db import Database
 from orders_core.events import add_timeline, emit
 from orders_core.models import (
+    Conversation,
     Customer,
     Message,
     Order,
@@ -117,7 +118,7 @@ def _tracking_url(data: dict[str, Any]) -> str | None:
     return tracking.get("url") if isinstance(tracking, dict) else None
 
 
-def customer_notice(event: OutboxEvent, business: str) -> wording.Notice | None:
+def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> wording.Notice | None:
     """The customer's message for an outbox event, or None when the event tells them nothing.
 
     order.created: the bot already answered chat orders; web/api orders get the lines.
@@ -135,7 +136,7 @@ def customer_notice(event: OutboxEvent, business: str) -> wording.Notice | None:
         body = notice.body.replace("is confirmed ✅", "was received 🧾")
         return wording.Notice("order.created", body, notice.variables)
     if kind == "order.status_changed":
-        return wording.status_notice(order, business, _tracking_url(data))
+        return wording.status_notice(order, business, _tracking_url(data), lang)
     if kind == "order.cancelled":
         by_chat = str(data.get("actor") or "").startswith("customer:")
         if by_chat and order.get("channel") in CHAT_CHANNELS:
@@ -172,6 +173,16 @@ def _recipient(
     return (phone, "whatsapp") if on_whatsapp else None
 
 
+def _customer_language(session: Session, tenant_id: int, phone: str) -> str:
+    """The language the customer chats in (English until the chat learns otherwise)."""
+    data = session.scalar(
+        select(Conversation.data).where(
+            Conversation.tenant_id == tenant_id, Conversation.phone == phone
+        )
+    )
+    return str((data or {}).get("lang") or "en")
+
+
 def _plan_event(
     session: Session, event: OutboxEvent, tenants: _TenantCache, now: datetime
 ) -> list[Message | WebhookDelivery]:
@@ -179,7 +190,8 @@ def _plan_event(
     tenant, settings = tenants.get(event.tenant_id)
     rows: list[Message | WebhookDelivery] = []
     target = _recipient(session, event, settings)
-    notice = customer_notice(event, tenant.name) if target else None
+    lang = _customer_language(session, event.tenant_id, target[0]) if target else "en"
+    notice = customer_notice(event, tenant.name, lang) if target else None
     if target and notice:
         phone, channel = target
         rows.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.language.replies import say
 from orders_core.domain import format_money
 
 CANCEL_REASONS = {  # said after "Reason: "
@@ -18,12 +19,7 @@ CANCEL_REASONS = {  # said after "Reason: "
     "duplicate": "it was a duplicate",
 }
 
-STATUS_LINES = {
-    "confirmed": "is confirmed ✅",
-    "preparing": "is being prepared 👩🏾‍🍳",
-    "out_for_delivery": "is on its way 🛵",
-    "delivered": "has been delivered. Enjoy! 🎉",
-}
+STATUS_LINES = ("confirmed", "preparing", "out_for_delivery", "delivered")
 
 
 @dataclass(frozen=True)
@@ -63,12 +59,16 @@ def _variables(order: dict[str, Any], business: str, **extra: str) -> dict[str, 
     }
 
 
-def status_notice(order: dict[str, Any], business: str, tracking_url: str | None) -> Notice | None:
-    """The customer's message for the order's new status; None for statuses said elsewhere."""
+def status_notice(
+    order: dict[str, Any], business: str, tracking_url: str | None, lang: str = "en"
+) -> Notice | None:
+    """The customer's message for the order's new status, in their language; None for
+    statuses said elsewhere."""
     status = str(order.get("status"))
     if status not in STATUS_LINES:
         return None
-    body = f"{business}: your order #{_number(order)} {STATUS_LINES[status]}"
+    line = say(lang, f"notice_{status}")
+    body = f"{business}: {say(lang, 'notice_your_order')} #{_number(order)} {line}"
     if status == "confirmed":
         body += "\n" + _lines(order)
     if status == "out_for_delivery" and tracking_url:

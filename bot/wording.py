@@ -1,11 +1,12 @@
-"""Reply templates per language, from the `[replies]` table of each language pack."""
+"""Reply wording that needs the cart or the tenant, in the customer's language."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bot.cart import CartLine, cart_total
-from bot.language.lexicon import BASE, COUNTRY_PACKS, pack_data
+from bot.language.lexicon import BASE, COUNTRY_PACKS
+from bot.language.replies import say
 from orders_core.domain import format_money
 
 _CURRENCY_COUNTRY = {"NGN": "NG", "INR": "IN", "KES": "KE", "TZS": "TZ", "UGX": "UG", "GHS": "GH"}
@@ -16,17 +17,6 @@ def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, .
     if languages:
         return tuple(dict.fromkeys((BASE, *languages)))
     return (BASE, *COUNTRY_PACKS.get(_CURRENCY_COUNTRY.get(currency.upper(), ""), ()))
-
-
-def say(lang: str, key: str, **values: object) -> str:
-    """The `key` template in `lang` (English when that pack lacks it), filled with `values`."""
-    try:
-        template = pack_data(lang).get("replies", {}).get(key)
-    except KeyError:
-        template = None
-    if template is None:
-        template = pack_data(BASE)["replies"][key]
-    return template.format(**values)
 
 
 def line_text(line: CartLine, currency: str) -> str:

@@ -241,3 +241,24 @@ def test_auto_notifications_off_silences_customers_not_staff(
         )  # fmt: skip
     h.dispatch()
     assert [form["To"] for form in h.recorder.sent] == ["whatsapp:+2348000000001"]
+
+
+def test_status_updates_are_written_in_the_language_the_customer_chats_in(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    from orders_core.models import Conversation, utcnow
+
+    with h.database.write() as session:
+        now = utcnow()
+        session.add(
+            Conversation(
+                tenant_id=tenant.id, phone=CUSTOMER, state="browsing", cart=[],
+                data={"lang": "sw"}, last_activity_at=now, created_at=now,
+            )
+        )  # fmt: skip
+    order_id = place(h.database, tenant.id)
+    move(h.database, tenant.id, order_id, "preparing")
+    h.dispatch()
+
+    [form] = h.recorder.sent
+    assert form["Body"] == "Mama Put Lagos: oda yako #1001 inaandaliwa 👩🏾‍🍳"
