@@ -16,6 +16,25 @@ from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 K = IntentKind
 _WEAK_REMOVE = frozenset({("no",), ("not",), ("without",), ("bila",), ("bina",), ("no", "put")})
+_EVERYTHING = frozenset(
+    {
+        "all",
+        "of",
+        "it",
+        "that",
+        "everything",
+        "the",
+        "order",
+        "cart",
+        "sab",
+        "kuch",
+        "yote",
+        "zote",
+        "hiyo",
+        "this",
+        "them",
+    }
+)
 _ALL = frozenset({"all", "the", "sab", "yote", "zote", "everything"})
 _MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
 _QUESTION_FILLERS = frozenset(
@@ -76,7 +95,11 @@ class ActReader(ItemReader):
         if not (lead or tail) or lead + tail >= len(words):
             return False
         rest = self.trim(words[lead : len(words) - tail])
-        if rest in (("all",), ("everything",), ("yote",), ("sab",), ("zote",)):
+        if (
+            rest
+            and set(rest) <= _EVERYTHING
+            and set(rest) & {"all", "everything", "yote", "sab", "zote"}
+        ):
             self.ops.append(CartOp(OpKind.CLEAR))
             return True
         while rest[:1] and rest[0] in _ALL:
@@ -120,7 +143,7 @@ class ActReader(ItemReader):
         amount, name = leading_amount(self.lex, rest)
         amount, name = trailing_amount(self.lex, name, amount) if name else (amount, name)
         if not amount.written:
-            return False
+            return self.swap_discussed(name) if lead else False
         name = self.trim(name)
         if name and self.lex.pronouns.whole(name):
             name = ()
@@ -140,6 +163,26 @@ class ActReader(ItemReader):
                 self.add(line)
             else:
                 self.set_line(line)
+        return True
+
+    def swap_discussed(self, name: Words) -> bool:
+        """ "make it fried rice", "change am to fufu": the product discussed becomes another."""
+        code = self.target()
+        name = self.trim(name)
+        if code is None or not name or (code not in self.context.cart and not self.lines_here()):
+            return False
+        match = self.index.match(name)
+        if match.entry is None or match.entry.code == code:
+            return False
+        old = self.entry(code)
+        assert old is not None
+        self.ops.append(CartOp(OpKind.REMOVE, ItemRequest(old.code, old.name, 0)))
+        self.ops.append(
+            CartOp(
+                OpKind.ADD, ItemRequest(match.entry.code, match.entry.name, 1), takes_removed=True
+            )
+        )
+        self.last = match.entry.code
         return True
 
     def set_line(self, line: ItemRequest) -> None:
@@ -192,17 +235,47 @@ class ActReader(ItemReader):
     def item_line(self, words: Words) -> None:
         """ "2 jollof no onions", "nipe chapati tatu", "send 3", "20 meat pie for my son"."""
         found = self.read_item(words)
+        if not found.lines:
+            for start in range(1, len(words)):
+                if not self.lex.request.prefix(words[start:]):
+                    continue
+                inner = self.read_item(words[start:])
+                if inner.lines and not inner.unmatched:  # "... this is kwame, i want 3 kenkey"
+                    found = inner
+                    break
+        if not found.lines and not found.asked and len(words) > 2:
+            named = self.named_inside(words)
+            if named is not None:  # "your waakye sweet paa": a mention, for "give me 3"
+                self.last = named.code
+                return
         for line, explicit in zip(found.lines, found.explicit, strict=True):
-            if line.quantity <= 0:
-                continue
-            previous = self.ops[-1].item if self.ops and self.ops[-1].kind is OpKind.ADD else None
-            if previous and previous.code == line.code and not explicit and not line.note:
-                continue  # "egusi and pounded yam" name one dish twice
-            self.add(line)
+            if line.quantity > 0:
+                self.add_line(line, explicit=explicit, reference=found.reference)
         if found.unmatched and found.worth_reporting:
             self.unmatched.append(found.unmatched)
         elif found.unmatched and len(words) <= _MAX_BARE_WORDS:
             self.weak.append((found.unmatched, found.closeness))
+
+    def add_line(self, line: ItemRequest, *, explicit: bool, reference: bool) -> None:
+        """Add a line, unless it only repeats the one before in this message.
+
+        "egusi and pounded yam" name one dish twice; "kenkey and fish, 2" and "banku and
+        talapia 1" give the quantity of the dish just named.
+        """
+        index = len(self.ops) - 1
+        previous = self.ops[index].item if self.ops and self.ops[-1].kind is OpKind.ADD else None
+        if previous is not None and previous.code == line.code and not line.note:
+            if not explicit:
+                return
+            if index in self.implicit:
+                self.ops[index] = CartOp(OpKind.ADD, replace(previous, quantity=line.quantity))
+                self.implicit.discard(index)
+                return
+        if reference and previous is not None and previous.code == line.code:
+            return
+        self.add(line)
+        if not explicit:
+            self.implicit.add(len(self.ops) - 1)
 
     def has_verb(self, words: Words) -> bool:
         """Whether a piece says itself what to do with its items."""

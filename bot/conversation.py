@@ -21,7 +21,7 @@ from bot.cart_steps import CartSteps
 from bot.chat_step import Incoming, SharedLocation, State
 from bot.checkout import CheckoutSteps, location_text, looks_like_address, street_like
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
-from bot.language import lexicon
+from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
 from orders_core.domain import CancelReason, Channel, OrderStatus
@@ -144,7 +144,12 @@ class _Step(CartSteps, CheckoutSteps):
         """The reply to the message, after changing cart, state and orders as it asks."""
         if self.incoming.location is not None:
             return self.address(location_text(self.incoming.location), self.incoming.location)
+        product_words = {
+            w for e in self.catalog for w in words_of(f"{e.name} {' '.join(e.aliases)}")
+        }
+        names = set(words_of(f"{self.tenant.name} {self.customer.name or ''}")) - product_words
         context = Context(
+            names=frozenset(names - {"and", "na", "aur", "&"}),
             cart=frozenset(line.code for line in self.lines),
             last=self.data.get("last_item"),
             packs=self.packs,

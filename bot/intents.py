@@ -125,9 +125,11 @@ class Context:
     """What the conversation knows that changes a message's meaning.
 
     `cart` holds the codes in the cart, `last` the product last discussed (for "send 3"),
-    `packs` the tenant's language packs.
+    `packs` the tenant's language packs, `names` the words of the business's name.
     """
 
     cart: frozenset[str] = frozenset()
     last: str | None = None
     packs: tuple[str, ...] = ("en",)
+    # Words that only address someone here (the business's name, the customer's own name).
+    names: frozenset[str] = frozenset()

@@ -26,6 +26,8 @@ class _Found:
     unmatched: Unmatched | None = None
     worth_reporting: bool = False
     closeness: float = 0
+    reference: bool = False  # the phrase named no product: "send 3", "one more of those"
+    asked: bool = False  # a quantity or an "i want" said it meant a product
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ItemReader:
     # Words that may name a product, with how close they came: reported beside products
     # that matched, or alone when close to one.
     weak: list[tuple[Unmatched, float]] = field(default_factory=list)
+    implicit: set[int] = field(default_factory=set)  # ADD ops with no written quantity
 
     def read_item(self, words: Words, *, default: int = 1, amount: Amount | None = None) -> _Found:
         """The product lines one item phrase names, with quantities and notes."""
@@ -58,6 +61,10 @@ class ItemReader:
         if amount is None:
             amount, words = leading_amount(self.lex, words)
         words = self.strip_more(words)
+        exact = self.index.entry(" ".join(words)) if words else None
+        if exact is not None:  # "2 rice balls": "balls" names the dish here, not a unit
+            quantity = amount.quantity(self.index.sizes.get(exact.code), default)
+            return _Found([ItemRequest(exact.code, exact.name, quantity)], [amount.written])
         amount, words = trailing_amount(self.lex, words, amount) if words else (amount, words)
         words = self.strip_more(self.trim(words))
         if not words or self.lex.pronouns.whole(words):
@@ -68,6 +75,7 @@ class ItemReader:
             return _Found(
                 [ItemRequest(entry.code, entry.name, amount.quantity(None, default))],
                 [amount.written],
+                reference=True,
             )
         entry, note = self.resolve(words)
         if entry is not None:
@@ -77,7 +85,10 @@ class ItemReader:
         report = signal or amount.written or match.closeness >= NEAR_MISS
         quantity = amount.quantity(None, default) or 1
         unmatched = Unmatched(" ".join(words), match.suggestions, quantity)
-        return _Found(unmatched=unmatched, worth_reporting=report, closeness=match.closeness)
+        asked = signal or amount.written
+        return _Found(
+            unmatched=unmatched, worth_reporting=report, closeness=match.closeness, asked=asked
+        )
 
     def resolve(self, words: Words) -> tuple[CatalogEntry | None, str]:
         """The product of a name with a note or context after it, or a note before it."""
@@ -103,7 +114,13 @@ class ItemReader:
 
     def split(self, words: Words) -> _Found | None:
         """ "jollof with chicken", "2 jollof 1 chapman", "chapati tatu chai mbili" as lines."""
-        cuts = [i for i, w in enumerate(words) if w in _WITH and 0 < i < len(words) - 1]
+        cuts = [
+            i
+            for i, w in enumerate(words)
+            if w in _WITH
+            and 0 < i < len(words) - 1
+            and not self.lex.modifier_before.prefix(words[i:])
+        ]
         candidates = [[words[: cuts[0]], words[cuts[0] + 1 :]]] if cuts else []
         numbers = [
             i
@@ -169,8 +186,11 @@ class ItemReader:
 
     def trim(self, words: Words) -> Words:
         """`words` without courtesy words at both ends."""
-        polite = self.lex.polite
-        while words and (taken := polite.prefix(words)) and taken < len(words) + 1:
+        polite, names = self.lex.polite, self.context.names
+        while words:
+            taken = polite.prefix(words) or (1 if words[0] in names else 0)
+            if not taken or self.lex.request.prefix(words) > taken:
+                break
             if self.index.entry(" ".join(words)) is not None:
                 break
             words = words[taken:]

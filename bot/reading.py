@@ -99,6 +99,10 @@ class Reader(ActReader):
         """A whole piece that is a command: "menu", "what's the total", "na all", "same again"."""
         if self.index.entry(" ".join(words)) is not None:
             return False
+        found = self.lex.context_before.find(words, 1)
+        if found is not None and self.lex.repeat.whole(words[: found[0]]):
+            self.ops.append(CartOp(OpKind.REPEAT))
+            return True  # "same again for my brother"
         for meaning, kind in _COMMANDS:
             if self.lex.phrases[meaning].whole(words):
                 if kind is K.CLEAR:

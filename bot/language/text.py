@@ -33,7 +33,7 @@ _STOP = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _ELONGATED = re.compile(
     r"(?P<hi>h+i+)|(?P<hello>he+l+o+)|(?P<hey>he+y+)|(?P<yes>ye+s+)|(?P<no>no+)|(?P<ok>ok+)"
-    r"|(?P<okay>oka+y+)|(?P<please>pl[sz]+|plea+s+e*)|(?P<thanks>than+k?s+|thanx+|thx+|tnx+)"
+    r"|(?P<okay>oka+y+)|(?P<hmm>h+m+)|(?P<erm>e+r+m+|e+h+m+)|(?P<um>u+m+)|(?P<please>pl[sz]+|plea+s+e*)|(?P<thanks>than+k?s+|thanx+|thx+|tnx+)"
 )
 # A minus sign stuck to a number at the start of a word: "-1 jollof" is not one jollof.
 _NEGATIVE = re.compile(r"(?<![\w.])[-\u2212](?=\d)")
