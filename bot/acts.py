@@ -56,6 +56,11 @@ class ActReader(ItemReader):
                 found = True
         if not found and not (asked and len(words) <= MAX_NAME_WORDS):
             return False
+        if not found and (
+            any(number(self.lex, words, i) for i in range(len(words)))
+            or self.lex.request.find(words)
+        ):
+            return False  # "i fit get 2 fried rice?" asks for them
         if asked and not found and not number(self.lex, words, 0) and not self.has_verb(words):
             named = self.named_inside(words)
             if named is not None:  # "is the jollof spicy?"
@@ -213,8 +218,10 @@ class ActReader(ItemReader):
 
     def replacement(self, words: Words) -> bool:
         """ "swap the malt for a coke", "badala ya coke nipe maji", "lassi ki jagah chaas"."""
-        joined = " ".join(words)
-        for pattern in self.lex.replace:
+        joined, present = " ".join(words), frozenset(words)
+        for pattern, needed in self.lex.replace:
+            if not needed <= present:
+                continue
             match = pattern.match(joined)
             if match is None:
                 continue

@@ -21,6 +21,9 @@ _ORDINALS = {
     "pehle": 1, "pehli": 1, "doosra": 2, "dusra": 2, "teesra": 3, "kwanza": 1, "pili": 2,
     "tatu": 3, "one": 1, "two": 2, "three": 3, "ek": 1, "moja": 1, "mbili": 2,
 }  # fmt: skip
+_YES = frozenset(
+    {"yes", "ok", "okay", "ya", "yeah", "aane", "haan", "ha", "ji", "ndio", "ndiyo", "sawa", "oya"}
+)
 _ORDINAL_FILLER = frozenset({"the", "one", "ya", "wala", "vala", "number", "no", "option", "la"})
 
 
@@ -174,14 +177,14 @@ class CartEdit:
 def answer_choice(text: str, pending: dict[str, Any], chosen_yes: bool) -> str | None:
     """The code a reply to "did you mean 1. X / 2. Y?" picks, if it picks one."""
     codes = list(pending.get("codes", []))
-    if chosen_yes and codes:
-        return codes[0]
-    words = [w for w in words_of(text) if w not in _ORDINAL_FILLER]
+    words = [w for w in words_of(text) if w not in _ORDINAL_FILLER and w not in _YES]
     if len(words) == 1:
         word = words[0]
         index = int(word) if word.isdecimal() and len(word) <= 2 else _ORDINALS.get(word)
         if index is not None and 1 <= index <= len(codes):
             return codes[index - 1]
+    if chosen_yes and codes and not words:
+        return codes[0]
     return None
 
 

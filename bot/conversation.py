@@ -36,6 +36,11 @@ from orders_core.services.tenants import tenant_settings
 
 # A second request for a person within this time does not alert staff again.
 HUMAN_ALERT_EVERY = timedelta(minutes=30)
+# While an address is awaited, these are answers, not addresses.
+_NOT_ADDRESSES = frozenset({
+    IntentKind.YES, IntentKind.NO, IntentKind.CANCEL, IntentKind.STATUS, IntentKind.HUMAN,
+    IntentKind.MENU, IntentKind.CLEAR, IntentKind.STOP, IntentKind.HELP,
+})  # fmt: skip
 __all__ = ["Incoming", "Reply", "SharedLocation", "State", "lock_conversation", "respond"]
 
 
@@ -160,13 +165,17 @@ class _Step(CartSteps, CheckoutSteps):
         answered = self.open_question(intent)
         if answered is not None:
             return answered
-        if self.state == State.AWAITING_ADDRESS and looks_like_address(intent, self.incoming.text):
+        street = street_like(self.incoming.text, self.packs)
+        if self.state == State.AWAITING_ADDRESS and (
+            looks_like_address(intent, self.incoming.text)
+            or (street and intent.kind not in _NOT_ADDRESSES)
+        ):
             address = intent.text if intent.kind == IntentKind.ADDRESS else ""
             return self.address(address or self.incoming.text.strip(), None)
         if (
             self.state == State.AWAITING_CONFIRMATION
             and intent.kind == IntentKind.UNKNOWN
-            and street_like(self.incoming.text, self.packs)
+            and street
         ):
             return self.address(self.incoming.text.strip(), None)
         handler = getattr(self, f"on_{intent.kind.value}", None)

@@ -15,6 +15,7 @@ from bot.matching import NEAR_MISS, CatalogIndex
 from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 _WITH = frozenset({"with"})
+_MAX_DEPTH = 2
 
 
 @dataclass
@@ -47,16 +48,32 @@ class ItemReader:
     # that matched, or alone when close to one.
     weak: list[tuple[Unmatched, float]] = field(default_factory=list)
     implicit: set[int] = field(default_factory=set)  # ADD ops with no written quantity
+    depth: int = 0  # how deep read_item is in splitting and cutting one phrase
 
     def read_item(self, words: Words, *, default: int = 1, amount: Amount | None = None) -> _Found:
-        """The product lines one item phrase names, with quantities and notes."""
+        """The product lines one item phrase names, with quantities and notes.
+
+        Splitting a phrase into several items or cutting words off its end is tried only two
+        levels deep, so a long message costs time linear in its length.
+        """
+        self.depth += 1
+        try:
+            return self._read_item(words, default, amount)
+        finally:
+            self.depth -= 1
+
+    def _read_item(self, words: Words, default: int, amount: Amount | None) -> _Found:
+        original = words
         words, signal = self.strip_request(words)
-        if not words:
-            return _Found()
+        if not words or (
+            signal and self.lex.context_before.prefix(words) and self.named_inside(words) is None
+        ):
+            return _Found()  # "order for the office:" names no product
         whole = self.index.entry(" ".join(words))
         if whole is not None and amount is None:  # "7up" is a product, not seven of "up"
             return _Found([ItemRequest(whole.code, whole.name, default)], [False])
-        if amount is None and (split := self.split(words)) is not None:
+        deep = self.depth > _MAX_DEPTH
+        if amount is None and not deep and (split := self.split(words)) is not None:
             return split
         if amount is None:
             amount, words = leading_amount(self.lex, words)
@@ -81,6 +98,10 @@ class ItemReader:
         if entry is not None:
             quantity = amount.quantity(self.index.sizes.get(entry.code), default)
             return _Found([ItemRequest(entry.code, entry.name, quantity, note)], [amount.written])
+        if not deep and (amount is None or not amount.written):
+            cut = self.cut_tail(original, default)
+            if cut is not None:
+                return cut
         match = self.index.match(words)
         report = signal or amount.written or match.closeness >= NEAR_MISS
         quantity = amount.quantity(None, default) or 1
@@ -91,19 +112,29 @@ class ItemReader:
         )
 
     def resolve(self, words: Words) -> tuple[CatalogEntry | None, str]:
-        """The product of a name with a note or context after it, or a note before it."""
-        match = self.index.match(words)
-        if match.entry is not None:
-            return match.entry, ""
+        """The product of a name with a note or context after it, or a note before it.
+
+        A name written exactly wins over a fuzzy reading of the whole phrase: "white rice
+        extra stew" is White Rice with extra stew.
+        """
+        exact = self.index.entry(" ".join(words))
+        if exact is not None:
+            return exact, ""
         lex = self.lex
-        for i in range(1, len(words)):
-            tail = words[i:]
-            is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
-            is_context = lex.context_before.prefix(tail)
-            if is_note or is_context or lex.modifier_after.whole(tail):
-                found = self.index.match(self.trim(words[:i]))
-                if found.entry is not None:
-                    return found.entry, " ".join(tail) if not is_context or is_note else ""
+        for fuzzy in (False, True):
+            if fuzzy and (match := self.index.match(words)).entry is not None:
+                return match.entry, ""
+            for i in range(1, len(words)):
+                tail = words[i:]
+                is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
+                is_context = lex.context_before.prefix(tail)
+                if is_note or is_context or lex.modifier_after.whole(tail):
+                    head = self.trim(words[:i])
+                    found = (
+                        self.index.match(head).entry if fuzzy else self.index.entry(" ".join(head))
+                    )
+                    if found is not None:
+                        return found, " ".join(tail) if not is_context or is_note else ""
         for i in range(1, len(words)):
             head = words[:i]
             if lex.modifier_before.prefix(head) or lex.modifier_words.whole(head):
@@ -111,6 +142,29 @@ class ItemReader:
                 if found.entry is not None:
                     return found.entry, " ".join(head)
         return None, ""
+
+    def cut_tail(self, words: Words, default: int) -> _Found | None:
+        """ "jollof x2 no onions", "water two i dey wait": the item, then a wish or words
+        that name nothing; a wish becomes the line's note."""
+        lex = self.lex
+        cuts = [*range(1, len(words)), *range(len(words) - 1, max(len(words) - 5, 0), -1)]
+        for n, i in enumerate(cuts):
+            tail = words[i:]
+            is_note = bool(lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail))
+            marked = is_note or lex.context_before.prefix(tail)
+            if n < len(words) - 1 and not marked:
+                continue  # first the cuts at a wish or "for ...", then words that name nothing
+            if not is_note and self.named_inside(tail) is not None:
+                continue
+            head = self.read_item(words[:i], default=default)
+            if not head.lines or head.unmatched or not (is_note or all(head.explicit)):
+                continue
+            if is_note:
+                last = head.lines[-1]
+                joined = f"{last.note}, {' '.join(tail)}" if last.note else " ".join(tail)
+                head.lines[-1] = replace(last, note=joined)
+            return head
+        return None
 
     def split(self, words: Words) -> _Found | None:
         """ "jollof with chicken", "2 jollof 1 chapman", "chapati tatu chai mbili" as lines."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -22,6 +22,7 @@ _WORD_CUTOFF = 75  # fuzz.ratio at which a typed word counts as a word of the pr
 _MIN_FUZZY_CHARS = 3
 MAX_NAME_WORDS = 8
 _MAX_SUGGESTIONS = 3
+_NEAR_CACHE = 20_000  # typed words remembered per catalog
 # Words that join or point at product names but name nothing themselves.
 STOP_WORDS = frozenset({
     "with", "and", "of", "the", "my", "our", "your", "order", "a", "an", "some", "for", "to",
@@ -80,6 +81,9 @@ class CatalogIndex:
     choice_words: tuple[Words, ...]
     longest: int  # words in the longest name or alias
     sizes: dict[str, Size]  # product code -> the size its name states
+    vocabulary: tuple[str, ...]  # every word of every name (and each name run together)
+    holders: dict[str, tuple[int, ...]]  # a vocabulary word -> the choices holding it
+    near: dict[str, frozenset[int]] = field(default_factory=dict)  # typed word -> choices
 
     def entry(self, key: str) -> CatalogEntry | None:
         """The product named exactly `key`, singular or plural."""
@@ -88,9 +92,25 @@ class CatalogIndex:
                 return self.exact[candidate]
         return None
 
-    def names_inside(self, words: Words, at: frozenset[str]) -> tuple[Words, ...]:
-        """The product names in this catalog that hold one of the words `at`."""
-        return tuple({w for w in self.choice_words if at.intersection(w)})
+    def candidates(self, typed: Words) -> list[int]:
+        """The choices holding a word like one of `typed`: only they can match or be suggested.
+
+        Fuzzy matching runs on these few instead of the whole catalog; what a typed word is
+        like is remembered, since customers type the same words again and again.
+        """
+        found: set[int] = set()
+        for word in typed:
+            near = self.near.get(word)
+            if near is None:
+                close = process.extract(
+                    word, self.vocabulary, scorer=fuzz.ratio, processor=None,
+                    score_cutoff=_WORD_CUTOFF - 10, limit=None,
+                )  # fmt: skip
+                near = frozenset(i for _, _, v in close for i in self.holders[self.vocabulary[v]])
+                if len(self.near) < _NEAR_CACHE:
+                    self.near[word] = near
+            found |= near
+        return sorted(found)
 
     def match(self, words: Words) -> Match:
         """The one product `words` name, or None and the closest product names."""
@@ -102,14 +122,16 @@ class CatalogIndex:
         exact = self.entry(key)
         if exact is not None:
             return Match(exact, (), 100)
-        ranked = process.extract(
+        pool = self.candidates(real)
+        found = process.extract(
             key,
-            self.choices,
+            [self.choices[i] for i in pool],
             scorer=fuzz.WRatio,
             processor=None,
             score_cutoff=SUGGEST_CUTOFF,
             limit=24,
         )
+        ranked = [(choice, score, pool[i]) for choice, score, i in found]
         confident = _distinct(
             (self.owners[i], score)
             for _, score, i in ranked
@@ -176,6 +198,10 @@ def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
             exact.setdefault(" ".join(words), entry)
             terms.setdefault((" ".join(words), entry.code), (entry, words))
     sizes = {entry.code: size for entry in catalog if (size := size_of(entry.name)) is not None}
+    holders: dict[str, list[int]] = {}
+    for i, words in enumerate(words for _, words in terms.values()):
+        for word in {*words, "".join(words)}:
+            holders.setdefault(word, []).append(i)
     return CatalogIndex(
         exact=exact,
         choices=tuple(choice for choice, _ in terms),
@@ -183,6 +209,8 @@ def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
         choice_words=tuple(words for _, words in terms.values()),
         longest=max((len(words) for _, words in terms.values()), default=0),
         sizes=sizes,
+        vocabulary=tuple(holders),
+        holders={word: tuple(indices) for word, indices in holders.items()},
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import ASK, SEP, lexicon, tokens
-from bot.matching import catalog_index
+from bot.matching import CatalogIndex, catalog_index
 from bot.reading import Reader
 
 K = IntentKind
@@ -98,7 +98,7 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     address = _address(text)
     if address is not None:
         return Intent(K.ADDRESS, text=address, language=language)
-    index = catalog_index(tuple(catalog))
+    index = _index(catalog)
     intent = Reader(lex, index, context).read(tuple(t for t in toks if t != "/"))
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):
         joined = " ".join(words)
@@ -108,6 +108,18 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if intent.kind in (K.CANCEL, K.HUMAN):
         intent = Intent(intent.kind, text=text.strip())
     return _with_language(intent, language)
+
+
+_last: list[tuple[Sequence[CatalogEntry], CatalogIndex]] = []
+
+
+def _index(catalog: Sequence[CatalogEntry]) -> CatalogIndex:
+    """The index of `catalog`: the one just used when it is the same object, else by value."""
+    if _last and _last[0][0] is catalog and isinstance(catalog, tuple):
+        return _last[0][1]
+    index = catalog_index(tuple(catalog))
+    _last[:] = [(catalog, index)]
+    return index
 
 
 def _with_language(intent: Intent, language: str | None) -> Intent:

@@ -32,8 +32,10 @@ class Reader(ActReader):
     def read(self, tokens: Words) -> Intent:
         """The intent of a whole message (its tokens, separators included)."""
         sentence: list[str] = []
-        for token in (*tokens, SEP):
+        for index, token in enumerate((*tokens, SEP)):
             if token in (SEP, ASK):
+                if index < len(tokens) and self.lex.instead.whole(tuple(sentence[:2])):
+                    continue  # "instead of malt, give me zobo" is one sentence
                 if sentence:
                     self.sentence(tuple(sentence), asked=token == ASK)
                 sentence = []
@@ -87,7 +89,7 @@ class Reader(ActReader):
             taken = self.lex.phrases[meaning].prefix(words)
             if not taken or taken >= len(words) or self.index.entry(" ".join(words)) is not None:
                 continue
-            rest = words[taken:]
+            rest = self.trim(words[taken:])
             if meaning in ("yes", "no") and not (self.has_verb(rest) or number(self.lex, rest, 0)):
                 continue  # "no onions" is a wish, "no plantain" a removal
             if meaning == "greet":

@@ -27,16 +27,26 @@ class Unit:
 
 @dataclass(frozen=True)
 class Phrases:
-    """A set of phrases as word tuples, longest first so the longest one wins."""
+    """A set of phrases as word tuples, indexed by their first and last words."""
 
-    longest_first: tuple[Words, ...]
     members: frozenset[Words]
+    by_first: Mapping[str, tuple[Words, ...]]  # longest first, so the longest one wins
+    by_last: Mapping[str, tuple[Words, ...]]
 
     @classmethod
     def of(cls, phrases: Iterable[Words]) -> Phrases:
         """The set of `phrases` (empty phrases dropped)."""
-        unique = {phrase for phrase in phrases if phrase}
-        return cls(tuple(sorted(unique, key=lambda p: (-len(p), p))), frozenset(unique))
+        unique = sorted({phrase for phrase in phrases if phrase}, key=lambda p: (-len(p), p))
+        by_first: dict[str, list[Words]] = {}
+        by_last: dict[str, list[Words]] = {}
+        for phrase in unique:
+            by_first.setdefault(phrase[0], []).append(phrase)
+            by_last.setdefault(phrase[-1], []).append(phrase)
+        return cls(
+            frozenset(unique),
+            MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
+            MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
+        )
 
     def whole(self, words: Words) -> bool:
         """Whether `words` is one of the phrases."""
@@ -44,24 +54,27 @@ class Phrases:
 
     def prefix(self, words: Words) -> int:
         """How many words the longest phrase takes at the start of `words` (0: none)."""
-        return next((len(p) for p in self.longest_first if words[: len(p)] == p), 0)
+        if not words:
+            return 0
+        for phrase in self.by_first.get(words[0], ()):
+            if words[: len(phrase)] == phrase:
+                return len(phrase)
+        return 0
 
     def suffix(self, words: Words) -> int:
         """How many words the longest phrase takes at the end of `words` (0: none)."""
-        return next(
-            (
-                len(p)
-                for p in self.longest_first
-                if len(words) > len(p) - 1 and words[-len(p) :] == p
-            ),
-            0,
-        )
+        if not words:
+            return 0
+        for phrase in self.by_last.get(words[-1], ()):
+            if len(words) >= len(phrase) and words[-len(phrase) :] == phrase:
+                return len(phrase)
+        return 0
 
     def find(self, words: Words, start: int = 0) -> tuple[int, int] | None:
         """The first (position, length) of a phrase in `words` at or after `start`."""
+        first = self.by_first
         for i in range(start, len(words)):
-            taken = self.prefix(words[i:])
-            if taken:
+            if words[i] in first and (taken := self.prefix(words[i:])):
                 return i, taken
         return None
 
@@ -75,7 +88,8 @@ class Lexicon:
     fractions: Mapping[str, float]
     units: Mapping[str, Unit]
     phrases: Mapping[str, Phrases]
-    replace: tuple[re.Pattern[str], ...]
+    # "swap {old} for {new}" as a regex, with the words it needs ("swap", "for")
+    replace: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
     vocabulary: Mapping[str, frozenset[str]]  # pack code -> its words not in English
     replies_language: Mapping[str, str]
     switches: Mapping[Words, str]  # "english please" -> "en"
@@ -153,7 +167,10 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         fractions=MappingProxyType(fractions),
         units=MappingProxyType(units),
         phrases=MappingProxyType({k: Phrases.of(v) for k, v in phrases.items()}),
-        replace=tuple(_replace_pattern(t) for t in sorted(set(templates), key=len, reverse=True)),
+        replace=tuple(
+            (_replace_pattern(t), frozenset(words_of(re.sub(r"\{old\}|\{new\}", " ", t))))
+            for t in sorted(set(templates), key=len, reverse=True)
+        ),
         vocabulary=MappingProxyType(
             {
                 code: frozenset(_vocabulary(pack) - english)

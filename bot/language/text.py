@@ -47,7 +47,11 @@ def tokens(text: str) -> Words:
     numbers or bullets that start the lines of a list are not words.
     """
     text = _without_list_markers(unicodedata.normalize("NFKC", text))
-    folded = _STOP.sub(f" {SEP} ", text.casefold())
+    # Accents are dropped ("ẹ káàárọ̀" is "e kaaro"); letters of their own (ɛ, ɔ) stay.
+    bare = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
+    )
+    folded = _STOP.sub(f" {SEP} ", unicodedata.normalize("NFKC", bare).casefold())
     negative = {match.start() for match in _NEGATIVE.finditer(folded)}
     kept = "".join("-" if i in negative else _keep(char) for i, char in enumerate(folded))
     words = _DIGIT_LETTER.sub(" ", kept).split()
