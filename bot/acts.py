@@ -83,9 +83,10 @@ class ActReader(ItemReader):
         if not found and (amount.written or self.lex.request.prefix(words)):
             return False  # "can i get 2 jollof?" is an order
         match = self.index.match(name)
-        if match.entry is not None:
-            self.asks.append(ItemRequest(match.entry.code, match.entry.name, 0))
-            self.last = match.entry.code
+        entry = match.entry or (self.named_inside(name) if found else None)
+        if entry is not None:
+            self.asks.append(ItemRequest(entry.code, entry.name, 0))
+            self.last = entry.code
             return True
         if not found:
             return False
@@ -242,12 +243,19 @@ class ActReader(ItemReader):
     def item_line(self, words: Words) -> None:
         """ "2 jollof no onions", "nipe chapati tatu", "send 3", "20 meat pie for my son"."""
         found = self.read_item(words)
+        if (
+            not found.lines
+            and self.lex.context_before.prefix(words)
+            and not self.named_inside(words)
+        ):
+            return  # "for 4 people", "1 baje tak": when and for whom, not what
         if not found.lines:
             for start in range(1, len(words)):
-                if not self.lex.request.prefix(words[start:]):
+                if not (self.lex.request.prefix(words[start:]) or number(self.lex, words, start)):
                     continue
                 inner = self.read_item(words[start:])
-                if inner.lines and not inner.unmatched:  # "... this is kwame, i want 3 kenkey"
+                if inner.lines and not inner.unmatched and not inner.reference:
+                    # "... this is kwame, i want 3 kenkey"
                     found = inner
                     break
         if not found.lines and not found.asked and len(words) > 2:
@@ -279,10 +287,27 @@ class ActReader(ItemReader):
                 self.implicit.discard(index)
                 return
         if reference and previous is not None and previous.code == line.code:
+            # "2 vada pav, sorry 3": a bare number right after a line is its quantity
+            self.ops[index] = CartOp(OpKind.ADD, replace(previous, quantity=line.quantity))
+            return
+        if self.correcting and (earlier := self.added_here(line.code)) is not None:
+            # "4 samosa.. nahi nahi 3 samosa"
+            self.ops[earlier] = CartOp(OpKind.ADD, line)
             return
         self.add(line)
         if not explicit:
             self.implicit.add(len(self.ops) - 1)
+
+    def added_here(self, code: str) -> int | None:
+        """The index of this message's ADD of `code`, if any."""
+        return next(
+            (
+                i
+                for i, op in enumerate(self.ops)
+                if op.kind is OpKind.ADD and op.item and op.item.code == code
+            ),
+            None,
+        )
 
     def has_verb(self, words: Words) -> bool:
         """Whether a piece says itself what to do with its items."""

@@ -49,6 +49,7 @@ class ItemReader:
     weak: list[tuple[Unmatched, float]] = field(default_factory=list)
     implicit: set[int] = field(default_factory=set)  # ADD ops with no written quantity
     depth: int = 0  # how deep read_item is in splitting and cutting one phrase
+    correcting: bool = False  # after "no, ..." a product named again gets the new quantity
 
     def read_item(self, words: Words, *, default: int = 1, amount: Amount | None = None) -> _Found:
         """The product lines one item phrase names, with quantities and notes.
@@ -128,7 +129,7 @@ class ItemReader:
                 tail = words[i:]
                 is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
                 is_context = lex.context_before.prefix(tail)
-                if is_note or is_context or lex.modifier_after.whole(tail):
+                if is_note or is_context or lex.modifier_after.suffix(tail):
                     head = self.trim(words[:i])
                     found = (
                         self.index.match(head).entry if fuzzy else self.index.entry(" ".join(head))
@@ -218,7 +219,9 @@ class ItemReader:
                 or lex.only.prefix(words)
             ):
                 words = words[taken:]
-            elif taken := lex.request_after.suffix(words) or lex.add_after.suffix(words):
+            elif (taken := lex.request_after.suffix(words) or lex.add_after.suffix(words)) and not (
+                taken == 1 and words[-1] in lex.numbers and not self.counted(words[:-1])
+            ):  # "poha do" is two poha, "ek poha do" gives one
                 words, signal = words[: len(words) - taken], True
             elif taken := lex.polite.suffix(words):
                 words = words[: len(words) - taken]
@@ -227,6 +230,10 @@ class ItemReader:
             if self.index.entry(" ".join(words)) is not None:
                 break
         return words, signal
+
+    def counted(self, words: Words) -> bool:
+        """Whether a number is written somewhere in `words`."""
+        return any(number(self.lex, words, i) is not None for i in range(len(words)))
 
     def strip_more(self, words: Words) -> Words:
         """ "more", "extra", "zaidi" around a name only say it is more of it."""

@@ -41,6 +41,21 @@ _SIZE_UNITS = {
 }  # fmt: skip
 
 
+_SPELLINGS = (
+    (re.compile(r"ee"), "i"), (re.compile(r"oo"), "u"), (re.compile(r"kh"), "k"),
+    (re.compile(r"ph"), "f"), (re.compile(r"w"), "v"), (re.compile(r"(.)\1+"), r"\1"),
+    (re.compile(r"y\b"), "i"),
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """One spelling for the ways the same word is written: "jeera"/"jira", "idly"/"idli",
+    "jamoon"/"jamun", "chapatti"/"chapati", "wada"/"vada"."""
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class Size(NamedTuple):
     """The pack size a product's name states: ("g", 1000) for "Potatoes (1kg)"."""
 
@@ -90,6 +105,10 @@ class CatalogIndex:
         for candidate in (key, *_singulars(key)):
             if candidate in self.exact:
                 return self.exact[candidate]
+        folded = fold(key)
+        for candidate in (folded, *_singulars(folded)):
+            if candidate in self.exact:
+                return self.exact[candidate]
         return None
 
     def candidates(self, typed: Words) -> list[int]:
@@ -103,7 +122,7 @@ class CatalogIndex:
             near = self.near.get(word)
             if near is None:
                 close = process.extract(
-                    word, self.vocabulary, scorer=fuzz.ratio, processor=None,
+                    fold(word), self.vocabulary, scorer=fuzz.ratio, processor=None,
                     score_cutoff=_WORD_CUTOFF - 10, limit=None,
                 )  # fmt: skip
                 near = frozenset(i for _, _, v in close for i in self.holders[self.vocabulary[v]])
@@ -116,7 +135,7 @@ class CatalogIndex:
         """The one product `words` name, or None and the closest product names."""
         exact = self.entry(" ".join(words))
         real = tuple(word for word in words if word not in STOP_WORDS)
-        key = " ".join(real)
+        key = fold(" ".join(real))
         if exact is not None or len(key) < _MIN_FUZZY_CHARS or len(words) > MAX_NAME_WORDS:
             return Match(exact, (), 100 if exact else 0)
         exact = self.entry(key)
@@ -146,7 +165,7 @@ class CatalogIndex:
     def closest(self, entry: CatalogEntry, limit: int = 2) -> tuple[CatalogEntry, ...]:
         """Available products whose names are most like `entry`'s (for a sold-out one)."""
         ranked = process.extract(
-            " ".join(words_of(_PARENTHESES.sub(" ", entry.name))),
+            fold(" ".join(words_of(_PARENTHESES.sub(" ", entry.name)))),
             self.choices,
             scorer=fuzz.token_set_ratio,
             processor=None,
@@ -182,9 +201,11 @@ def _covers(typed: Words, name: Words) -> bool:
     Stop words count on neither side, and at least one real word must match: keeps "is the
     jollof spicy" from being jollof and "pepper soup" from being egusi soup.
     """
-    name = tuple(word for word in name if word not in STOP_WORDS) or name
+    name = tuple(fold(word) for word in name if word not in STOP_WORDS) or name
     parts = (*name, "".join(name))  # "moimoi" is the word of "moi moi"
-    covered = sum(any(fuzz.ratio(word, part) >= _WORD_CUTOFF for part in parts) for word in typed)
+    covered = sum(
+        any(fuzz.ratio(fold(word), part) >= _WORD_CUTOFF for part in parts) for word in typed
+    )
     return covered > 0 and 2 * covered > len(typed)
 
 
@@ -196,15 +217,16 @@ def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
     for entry in catalog:
         for words in _names(entry):
             exact.setdefault(" ".join(words), entry)
+            exact.setdefault(fold(" ".join(words)), entry)
             terms.setdefault((" ".join(words), entry.code), (entry, words))
     sizes = {entry.code: size for entry in catalog if (size := size_of(entry.name)) is not None}
     holders: dict[str, list[int]] = {}
     for i, words in enumerate(words for _, words in terms.values()):
         for word in {*words, "".join(words)}:
-            holders.setdefault(word, []).append(i)
+            holders.setdefault(fold(word), []).append(i)
     return CatalogIndex(
         exact=exact,
-        choices=tuple(choice for choice, _ in terms),
+        choices=tuple(fold(choice) for choice, _ in terms),
         owners=tuple(entry for entry, _ in terms.values()),
         choice_words=tuple(words for _, words in terms.values()),
         longest=max((len(words) for _, words in terms.values()), default=0),

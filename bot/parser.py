@@ -99,7 +99,8 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if address is not None:
         return Intent(K.ADDRESS, text=address, language=language)
     index = _index(catalog)
-    intent = Reader(lex, index, context).read(tuple(t for t in toks if t != "/"))
+    read = tuple(lex.synonyms.get(t, t) for t in toks if t != "/")
+    intent = Reader(lex, index, context).read(read)
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):
         joined = " ".join(words)
         kind = _keyword_kind(joined, _BEFORE_ITEMS) or _keyword_kind(joined, _AFTER_ITEMS)

@@ -100,7 +100,8 @@ def leading_amount(lex: Lexicon, words: Words) -> tuple[Amount, Words]:
 
 def _units(lex: Lexicon, words: Words, i: int, amount: Amount) -> tuple[Amount, int]:
     """Unit words after a number: counts multiply, a measure is kept as a measure."""
-    while i < len(words) and (unit := lex.units.get(words[i])) is not None:
+    # A unit word needs a name after it: "2 thali" may be the dish called thali.
+    while i < len(words) - 1 and (unit := lex.units.get(words[i])) is not None:
         if unit.dimension == "count":
             amount = Amount(amount.count, amount.per * unit.size, amount.measure, amount.times)
         else:

@@ -7,7 +7,7 @@ from the lexicon. The reader is pure: the same words, catalog and context give t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.acts import ActReader
 from bot.intents import CartOp, Intent, IntentKind, OpKind
@@ -48,9 +48,36 @@ class Reader(ActReader):
         core = self.trim(words)
         if core and (self.command(core) or self.replacement(core)):
             return
-        mode = ""
+        words, each = self.distributed(words)
+        lex = self.lex
+        asking = asked or (
+            any(p.find(words) for p in (lex.price_question, lex.availability_question))
+            and not self.counted(words)
+            and not lex.request.find(words)
+        )  # "dosa aur idli ka rate batao" asks about both
+        first, mode = len(self.ops), ""
         for piece in self.pieces(words):
-            mode = self.piece(piece, asked=asked, mode=mode)
+            mode = self.piece(piece, asked=asking, mode=mode)
+        if each is not None:
+            for i in range(first, len(self.ops)):
+                op = self.ops[i]
+                if op.kind is OpKind.ADD and op.item and i in self.implicit:
+                    self.ops[i] = CartOp(OpKind.ADD, replace(op.item, quantity=each))
+
+    def distributed(self, words: Words) -> tuple[Words, int | None]:
+        """ "chai aur coffee 2-2", "poha upma ek ek": a number said twice is each one's."""
+        for i in range(len(words) - 1):
+            a, b = number(self.lex, words, i), number(self.lex, words, i + 1)
+            if (
+                a
+                and b
+                and words[i] == words[i + 1]
+                and a[1] == 1
+                and a[0] >= 1
+                and int(a[0]) == a[0]
+            ):
+                return (*words[:i], *words[i + 2 :]), int(a[0])
+        return words, None
 
     def piece(self, words: Words, *, asked: bool, mode: str = "") -> str:
         """One piece, tried against the rules from the most specific; returns how it was read.
@@ -94,6 +121,7 @@ class Reader(ActReader):
                 continue  # "no onions" is a wish, "no plantain" a removal
             if meaning == "greet":
                 self.commands.append(K.GREET)
+            self.correcting = self.correcting or meaning == "no"
             return taken
         return 0
 

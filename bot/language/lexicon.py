@@ -94,6 +94,7 @@ class Lexicon:
     replies_language: Mapping[str, str]
     switches: Mapping[Words, str]  # "english please" -> "en"
     not_numbers: Mapping[str, frozenset[str]]  # "do" is no number before "you"
+    synonyms: Mapping[str, str]  # "chaha" is "chai"
 
     def __getattr__(self, meaning: str) -> Phrases:
         try:
@@ -145,7 +146,9 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
     phrases: dict[str, list[Words]] = {}
     templates: list[str] = []
     not_numbers: dict[str, set[str]] = {}
+    synonyms: dict[str, str] = {}
     for pack in packs:
+        synonyms.update(pack.get("synonyms", {}))
         for word, following in pack.get("not_a_number_before", {}).items():
             not_numbers.setdefault(word, set()).update(following)
         numbers.update(pack.get("numbers", {}))
@@ -181,6 +184,7 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         replies_language=MappingProxyType(
             {c: p.get("replies_language", BASE) for c, p in zip(codes, packs, strict=True)}
         ),
+        synonyms=MappingProxyType(synonyms),
         not_numbers=MappingProxyType({k: frozenset(v) for k, v in not_numbers.items()}),
         switches=MappingProxyType(
             {

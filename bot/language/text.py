@@ -26,6 +26,7 @@ _CHAR_MAP = {
     "×": " x ",
     "*": " x ",
     "/": " / ",
+    ":": f" {SEP} ",
     ".": ".",  # sentence stops are gone by now: what is left sits inside a number
 }
 # A full stop ends a sentence unless it sits inside a number ("1.5").
