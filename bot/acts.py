@@ -18,6 +18,9 @@ K = IntentKind
 _WEAK_REMOVE = frozenset({("no",), ("not",), ("without",), ("bila",), ("bina",), ("no", "put")})
 _EVERYTHING = frozenset(
     {
+        "hizo",
+        "zile",
+        "hizi",
         "all",
         "of",
         "it",
@@ -129,6 +132,10 @@ class ActReader(ItemReader):
 
     def setting(self, words: Words) -> bool:
         """ "make it 4", "change jollof to 3", "actually only 2 dosa", "4 kar do", "3 jollof instead"."""
+        infix = self.lex.set_infix.find(words, 1)
+        if infix is not None and not self.lex.phrases["set"].prefix(words):
+            start, length = infix  # "mandazi ziwe sita"
+            words = ("make", *words[:start], *words[start + length :])
         lead = self.lex.phrases["set"].prefix(words)
         if lead and self.lex.request.prefix(words) >= lead:
             lead = 0  # "make una bring 2 jollof" asks, it does not change
@@ -231,8 +238,8 @@ class ActReader(ItemReader):
                 continue
             old = self.read_item(old_words, default=0)
             new = self.read_item(self.trim(tuple(match["new"].split())))
-            if len(old.lines) != 1 or len(new.lines) != 1:
-                continue
+            if len(old.lines) != 1 or len(new.lines) != 1 or new.reference:
+                continue  # "badilisha chai iwe tatu" changes a quantity
             gone = old.lines[0]
             self.ops.append(CartOp(OpKind.REMOVE, replace(gone, quantity=0)))
             self.ops.append(CartOp(OpKind.ADD, new.lines[0], takes_removed=not new.explicit[0]))

@@ -16,6 +16,8 @@ from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 _WITH = frozenset({"with"})
 _MAX_DEPTH = 2
+# Wishes that take a product away: "bila maziwa" is chai without milk, not milk.
+_NEGATIVE = frozenset({("no",), ("without",), ("bila",), ("bina",), ("less",), ("kam",), ("nni",)})
 
 
 @dataclass
@@ -138,7 +140,10 @@ class ItemReader:
                         return found, " ".join(tail) if not is_context or is_note else ""
         for i in range(1, len(words)):
             head = words[:i]
-            if lex.modifier_before.prefix(head) or lex.modifier_words.whole(head):
+            negative = head[:1] in _NEGATIVE
+            if not negative and (
+                lex.modifier_before.prefix(head) or lex.modifier_words.whole(head)
+            ):
                 found = self.index.match(words[i:])
                 if found.entry is not None:
                     return found.entry, " ".join(head)
@@ -188,16 +193,19 @@ class ItemReader:
             if i > 0 and number(self.lex, words, i - 1) is None and words[i - 1] != "x"
         ]
         trail = [
-            i + 1
+            i + 2 if words[i + 1] in self.lex.units else i + 1  # "potatoes two kilos | tomatoes"
             for i in numbers
-            if 0 < i < len(words) - 1 and number(self.lex, words, i + 1) is None
+            if 0 < i < len(words) - 2 and number(self.lex, words, i + 1) is None
         ]
         for starts in (lead, trail):
             if starts:
                 bounds = [0, *starts, len(words)]
                 candidates.append([words[a:b] for a, b in itertools.pairwise(bounds) if a < b])
         for parts in candidates:
-            if len(parts) < 2 or any(len(leading_amount(self.lex, p)[1]) == 0 for p in parts):
+            if len(parts) < 2 or any(
+                len(leading_amount(self.lex, p)[1]) == 0 or self.lex.modifier_before.prefix(p)
+                for p in parts
+            ):
                 continue
             found = [self.read_item(part) for part in parts]
             if all(f.lines and not f.unmatched for f in found):

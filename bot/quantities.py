@@ -87,6 +87,15 @@ def leading_amount(lex: Lexicon, words: Words) -> tuple[Amount, Words]:
     i, amount = 0, Amount()
     if words[:1] and words[0] in _TIMES and (found := number(lex, words, 1)):
         return Amount(count=found[0]), words[1 + found[1] :]
+    unit = lex.units.get(words[0]) if words else None
+    if unit is not None and unit.dimension != "count" and (n := number(lex, words, 1)):
+        count = n[0] + _half(lex, words, 1 + n[1])  # "kilo moja", "kilo na nusu"
+        measure = (unit.dimension, count * unit.size, count)
+        rest = words[1 + n[1] + (2 if _half(lex, words, 1 + n[1]) else 0) :]
+        return Amount(measure=measure), _without_of(rest)
+    if unit is not None and unit.dimension != "count" and _half(lex, words, 1):
+        measure = (unit.dimension, 1.5 * unit.size, 1.5)
+        return Amount(measure=measure), _without_of(words[3:])
     found = number(lex, words, 0)
     if found is not None:
         amount, i = Amount(count=found[0]), found[1]
@@ -96,6 +105,20 @@ def leading_amount(lex: Lexicon, words: Words) -> tuple[Amount, Words]:
     while words[i : i + 1] and words[i] in _OF and i > 0:
         i += 1
     return amount, words[i:]
+
+
+def _half(lex: Lexicon, words: Words, i: int) -> float:
+    """0.5 for "na nusu" / "and a half" / "and half" at words[i], else 0."""
+    if words[i : i + 1] in (("na",), ("and",)):
+        j = i + 2 if words[i + 1 : i + 2] == ("a",) else i + 1
+        return lex.fractions.get(words[j], 0) if j < len(words) else 0
+    return 0
+
+
+def _without_of(words: Words) -> Words:
+    while words[:1] and words[0] in _OF:
+        words = words[1:]
+    return words
 
 
 def _units(lex: Lexicon, words: Words, i: int, amount: Amount) -> tuple[Amount, int]:
@@ -153,7 +176,11 @@ def trailing_amount(lex: Lexicon, words: Words, amount: Amount) -> tuple[Amount,
         elif amount.count is None and amount.measure is None and (n := _trailing_number(lex, tail)):
             amount, end = Amount(n[0], amount.per, None, amount.times), end - n[1]
         elif tail[-1] in lex.units and lex.units[tail[-1]].dimension == "count" and end > 1:
-            end -= 1
+            per = lex.units[tail[-1]].size  # "mayai dozen", "fried rice two plate"
+            amount, end = (
+                Amount(amount.count, amount.per * per, amount.measure, amount.times),
+                end - 1,
+            )
         else:
             break
     return amount, words[:end]

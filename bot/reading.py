@@ -89,12 +89,18 @@ class Reader(ActReader):
             return ""
         if self.question(words, asked=False):
             return "ask"
+        if self.lex.set_after.suffix(words) and self.setting(words):
+            return "set"  # "chapo mbili tu": the "tu" that trimming drops says "only"
         words = self.trim(words)
         while words and (taken := self.social_prefix(words)):
             words = self.trim(words[taken:])
         if not words or self.lex.chatter.whole(words):
             return ""
         if self.command(words) or self.question(words, asked=asked):
+            return ""
+        request = self.lex.request.prefix(words)
+        if request and self.lex.repeat.whole(self.trim(words[request:])):
+            self.ops.append(CartOp(OpKind.REPEAT))  # "nipe kama jana"
             return ""
         verb = self.has_verb(words)
         if mode == "remove" and not verb and self.removal(("remove", *words)):
