@@ -51,19 +51,20 @@ class ActReader(ItemReader):
 
     def question(self, words: Words, *, asked: bool) -> bool:
         """ "how much is jollof", "una get ofada", "samosa ka rate kya hai", "jollof?"."""
-        rest, found = list(words), False
+        rest, found, strong = list(words), False, False
         for meaning in ("price_question", "availability_question", "question_after"):
             while (hit := self.lex.phrases[meaning].find(tuple(rest))) is not None:
                 start, length = hit
                 del rest[start : start + length]
-                found = True
+                found, strong = True, strong or meaning == "price_question"
         if not found and not (asked and len(words) <= MAX_NAME_WORDS):
             return False
-        if not found and (
+        if not strong and (
             any(number(self.lex, words, i) for i in range(len(words)))
-            or self.lex.request.find(words)
+            or self.lex.request.prefix(words)
+            or self.lex.request_after.suffix(words)
         ):
-            return False  # "i fit get 2 fried rice?" asks for them
+            return False  # "i fit get 2 fried rice?", "tran samosa joie che" ask for them
         if asked and not found and not number(self.lex, words, 0) and not self.has_verb(words):
             named = self.named_inside(words)
             if named is not None:  # "is the jollof spicy?"
@@ -140,7 +141,10 @@ class ActReader(ItemReader):
         if lead and self.lex.request.prefix(words) >= lead:
             lead = 0  # "make una bring 2 jollof" asks, it does not change
         tail = self.lex.set_after.suffix(words)
-        if tail and self.lex.add_after.suffix(words) >= tail:
+        if (
+            tail
+            and max(self.lex.add_after.suffix(words), self.lex.remove_after.suffix(words)) >= tail
+        ):
             tail = 0  # "2 chaas add karo" adds
         only = self.lex.only.prefix(words)
         if lead:
@@ -217,10 +221,10 @@ class ActReader(ItemReader):
             named = self.index.match(rest).entry is not None
             if named and not self.lines_here() and words[:lead] not in _WEAK_REMOVE:
                 return False  # "extra chicken" alone asks for chicken; "spicy jollof" is jollof
-        elif not (
-            lex.modifier_after.suffix(words) and lex.modifier_after.suffix(words) < len(words)
-        ):
+        elif not (taken := lex.modifier_after.suffix(words)) or taken >= len(words):
             return False
+        elif self.read_item(words[: len(words) - taken]).lines:
+            return False  # "half kg choma well done": an item with its wish
         self.attach_note(" ".join(words))
         return True
 

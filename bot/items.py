@@ -16,6 +16,25 @@ from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 _WITH = frozenset({"with"})
 _MAX_DEPTH = 2
+# Words before a name that only point at it: "the chai", "ile sukari", "woh samosa".
+_POINTERS = frozenset(
+    {
+        "of",
+        "the",
+        "my",
+        "that",
+        "this",
+        "those",
+        "ile",
+        "hiyo",
+        "hizo",
+        "hii",
+        "woh",
+        "wo",
+        "yeh",
+        "ye",
+    }
+)
 # Wishes that take a product away: "bila maziwa" is chai without milk, not milk.
 _NEGATIVE = frozenset({("no",), ("without",), ("bila",), ("bina",), ("less",), ("kam",), ("nni",)})
 
@@ -81,6 +100,8 @@ class ItemReader:
         if amount is None:
             amount, words = leading_amount(self.lex, words)
         words = self.strip_more(words)
+        if not amount.written and words:  # "nyingine moja": another, one
+            amount, words = leading_amount(self.lex, words)
         exact = self.index.entry(" ".join(words)) if words else None
         if exact is not None:  # "2 rice balls": "balls" names the dish here, not a unit
             quantity = amount.quantity(self.index.sizes.get(exact.code), default)
@@ -101,7 +122,7 @@ class ItemReader:
         if entry is not None:
             quantity = amount.quantity(self.index.sizes.get(entry.code), default)
             return _Found([ItemRequest(entry.code, entry.name, quantity, note)], [amount.written])
-        if not deep and (amount is None or not amount.written):
+        if not deep:
             cut = self.cut_tail(original, default)
             if cut is not None:
                 return cut
@@ -163,7 +184,9 @@ class ItemReader:
             if not is_note and self.named_inside(tail) is not None:
                 continue
             head = self.read_item(words[:i], default=default)
-            if not head.lines or head.unmatched or not (is_note or all(head.explicit)):
+            if not head.lines or head.unmatched or head.reference:
+                continue
+            if not (is_note or all(head.explicit)):
                 continue
             if is_note:
                 last = head.lines[-1]
@@ -247,7 +270,7 @@ class ItemReader:
         """ "more", "extra", "zaidi" around a name only say it is more of it."""
         if (taken := self.lex.more.prefix(words)) and taken < len(words):
             words = words[taken:]
-        while words[:1] and words[0] in ("of", "the", "my"):
+        while words[1:] and words[0] in _POINTERS:
             words = words[1:]
         if (taken := self.lex.more.suffix(words)) and taken < len(words):
             words = words[: len(words) - taken]
@@ -258,8 +281,9 @@ class ItemReader:
         polite, names = self.lex.polite, self.context.names
         while words:
             taken = polite.prefix(words) or (1 if words[0] in names else 0)
-            if not taken or self.lex.request.prefix(words) > taken:
-                break
+            longer = (self.lex.request, self.lex.remove, self.lex.add, self.lex.phrases["set"])
+            if not taken or any(verbs.prefix(words) > taken for verbs in longer):
+                break  # "hata do maziwa": "hata" starts a verb here
             if self.index.entry(" ".join(words)) is not None:
                 break
             words = words[taken:]
@@ -324,6 +348,7 @@ class ItemReader:
                 and i > start
                 and not self.inside_name(words, i)
                 and not _in_number(self.lex, words, i)
+                and not self.in_question(words, i)
             ):
                 parts.append(words[start:i])
                 start = i = i + taken
@@ -331,6 +356,13 @@ class ItemReader:
                 i += 1
         parts.append(words[start:])
         return [part for part in parts if part]
+
+    def in_question(self, words: Words, i: int) -> bool:
+        """Whether words[i] belongs to a question phrase ("mko na samosa?")."""
+        lex = self.lex
+        return any(
+            p.prefix(words[i - 1 :]) >= 2 for p in (lex.availability_question, lex.price_question)
+        )
 
     def inside_name(self, words: Words, i: int) -> bool:
         """Whether words[i] is part of a product name such as "rice and stew"."""
@@ -347,4 +379,6 @@ class ItemReader:
 
 def _in_number(lex: Lexicon, words: Words, i: int) -> bool:
     """Whether words[i] joins a number ("kumi na mbili")."""
+    if i + 1 < len(words) and words[i + 1] in lex.fractions and words[i - 1] in lex.units:
+        return True  # "kilo na nusu"
     return i > 0 and (n := number(lex, words, i - 1)) is not None and n[1] == 3

@@ -28,7 +28,12 @@ class Amount:
     @property
     def written(self) -> bool:
         """Whether the customer wrote any amount at all."""
-        return self.count is not None or self.measure is not None or self.times is not None
+        return (
+            self.count is not None
+            or self.measure is not None
+            or self.times is not None
+            or self.per != 1
+        )
 
     def quantity(self, size: Size | None, default: int = 1) -> int:
         """The number of items this amount asks for, given the product's own size."""
@@ -162,6 +167,16 @@ def trailing_amount(lex: Lexicon, words: Words, amount: Amount) -> tuple[Amount,
             amount = Amount(amount.count, amount.per, measure, amount.times)
             end -= 2 if n and n[1] == 1 else 1
         elif (
+            end >= 4
+            and (unit := lex.units.get(tail[-2])) is not None
+            and unit.dimension != "count"
+            and (n := number(lex, tail, end - 1))
+            and (size := number(lex, tail, end - 3))
+            and size[1] == 1
+        ):  # "unga 2kg moja": one of the 2 kg
+            measure = (unit.dimension, size[0] * unit.size, size[0])
+            amount, end = Amount(n[0], amount.per, measure, amount.times), end - 3
+        elif (
             end >= 3
             and (unit := lex.units.get(tail[-2])) is not None
             and (n := number(lex, tail, end - 1))
@@ -183,7 +198,10 @@ def trailing_amount(lex: Lexicon, words: Words, amount: Amount) -> tuple[Amount,
             )
         else:
             break
-    return amount, words[:end]
+    name = words[:end]
+    while len(name) > 1 and name[-1] in _OF:  # "sukari ya | kilo moja"
+        name = name[:-1]
+    return amount, name
 
 
 def _trailing_number(lex: Lexicon, tail: Words) -> tuple[float, int] | None:
