@@ -39,7 +39,9 @@ _EVERYTHING = frozenset(
     }
 )
 _ALL = frozenset({"all", "the", "sab", "yote", "zote", "everything"})
-_MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
+_MAX_BARE_WORDS = 3
+_WINDOW = 12
+_TRIES = 8  # places inside one long phrase where an order may start  # words read after an "i want" or a number found inside a long phrase  # longer phrases without a quantity or "i want" are chatter, not products
 _QUESTION_FILLERS = frozenset(
     {"is", "are", "the", "ni", "ka", "ki", "ke", "be", "of", "for", "ya", "za"}
 )
@@ -261,10 +263,13 @@ class ActReader(ItemReader):
         ):
             return  # "for 4 people", "1 baje tak": when and for whom, not what
         if not found.lines:
-            for start in range(1, len(words)):
-                if not (self.lex.request.prefix(words[start:]) or number(self.lex, words, start)):
-                    continue
-                inner = self.read_item(words[start:])
+            starts = [
+                i
+                for i in range(1, len(words))
+                if self.lex.request.prefix(words[i:]) or number(self.lex, words, i)
+            ]
+            for start in starts[:_TRIES]:
+                inner = self.read_item(words[start : start + _WINDOW])
                 if inner.lines and not inner.unmatched and not inner.reference:
                     # "... this is kwame, i want 3 kenkey"
                     found = inner

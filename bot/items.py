@@ -16,6 +16,7 @@ from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 _WITH = frozenset({"with"})
 _MAX_DEPTH = 2
+_MAX_PHRASE = 14  # words in the longest phrase read as one or a few items
 # Words before a name that only point at it: "the chai", "ile sukari", "woh samosa".
 _POINTERS = frozenset(
     {
@@ -94,7 +95,8 @@ class ItemReader:
         whole = self.index.entry(" ".join(words))
         if whole is not None and amount is None:  # "7up" is a product, not seven of "up"
             return _Found([ItemRequest(whole.code, whole.name, default)], [False])
-        deep = self.depth > _MAX_DEPTH
+        # Splitting and cutting look at every position: only for phrases an item can be.
+        deep = self.depth > _MAX_DEPTH or len(words) > _MAX_PHRASE
         if amount is None and not deep and (split := self.split(words)) is not None:
             return split
         if amount is None:
