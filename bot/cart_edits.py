@@ -37,7 +37,7 @@ class CartEdit:
     limit: int
     lang: str
     said: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
+    added: dict[tuple[str, str], int] = field(default_factory=dict)
     changed: bool = False
 
     @property
@@ -124,14 +124,19 @@ class CartEdit:
             self.said.append(f"{entry.name}: now {quantity}.")
         else:
             self.lines = add_item(self.lines, entry, quantity, note)
-            self.added.append(f"{quantity} × {entry.name}" + (f" ({note})" if note else ""))
+            key = (entry.name, note)
+            self.added[key] = self.added.get(key, 0) + quantity  # said once per line
         self.data["last_item"] = entry.code
         self.changed = True
 
     def flush_added(self) -> None:
         if self.added:
-            self.said.append(wording.say(self.lang, "added", items=", ".join(self.added)))
-            self.added = []
+            items = ", ".join(
+                f"{quantity} × {name}" + (f" ({note})" if note else "")
+                for (name, note), quantity in self.added.items()
+            )
+            self.said.append(wording.say(self.lang, "added", items=items))
+            self.added = {}
 
     def sold_out(self, entry: CatalogEntry) -> None:
         """Say the product is sold out, and what is close to it."""

@@ -118,7 +118,7 @@ class CartSteps(StepBase):
         entry = self.by_code.get(code) if code else None
         if entry is None:
             if intent.kind == IntentKind.NO:
-                return "OK.\n\n" + self.cart_text()
+                return "OK, I won't add it.\n\n" + self.cart_text()
             return None
         edit = self._edit()
         if not entry.available:

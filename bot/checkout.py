@@ -54,7 +54,7 @@ class CheckoutSteps(StepBase):
         if self.state in CHECKOUT_STATES:
             self.state = State.CART
             return "OK, I haven't placed anything.\n\n" + self.cart_text()
-        return "OK.\n\n" + self.cart_text()
+        return "OK, nothing changed.\n\n" + self.cart_text()
 
     def on_address(self, intent: Intent) -> str:
         return self.address(intent.text or self.incoming.text.strip(), None)

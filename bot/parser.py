@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import ASK, SEP, lexicon, tokens
-from bot.matching import CatalogIndex, catalog_index
+from bot.matching import CatalogIndex, catalog_index, fold
 from bot.reading import Reader
 
 K = IntentKind
@@ -91,14 +91,14 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     opt = _OPT_WORDS.get(" ".join(words))
     if opt is not None:
         return Intent(opt)
-    language = lex.detect(words)
     switch = lex.switches.get(words)
     if switch is not None:
         return Intent(K.LANGUAGE, text=switch)
+    index = _index(catalog)
+    language = lex.detect(tuple(w for w in words if fold(w) not in index.holders))
     address = _address(text)
     if address is not None:
         return Intent(K.ADDRESS, text=address, language=language)
-    index = _index(catalog)
     read = tuple(lex.synonyms.get(t, t) for t in toks if t != "/")
     intent = Reader(lex, index, context).read(read)
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):

@@ -208,3 +208,11 @@ def test_orders_are_placed_once(whatsapp: WhatsApp, database: Database) -> None:
     order_suya(whatsapp)
     assert len(orders(database)) == 1
     assert isinstance(orders(database)[0], Order)
+
+
+def test_one_product_named_twice_is_said_once(whatsapp: WhatsApp, database: Database) -> None:
+    reply = whatsapp.send("1 zobo, and 2 jollof, and 1 zobo").text
+
+    assert reply.count("Zobo Drink") == 2  # once in "Added ...", once in the cart
+    assert "2 × Zobo Drink" in reply.split("\n")[0]
+    assert cart(database) == {"Zobo Drink": 2, "Jollof Rice (Large)": 2}
