@@ -293,6 +293,16 @@ class ActReader(ItemReader):
         "egusi and pounded yam" name one dish twice; "kenkey and fish, 2" and "banku and
         talapia 1" give the quantity of the dish just named.
         """
+        if (
+            not explicit
+            and line.note
+            and line.code in self.context.cart
+            and self.added_here(line.code) is None
+        ):
+            # "chai kam meetha" with chai in the cart: a wish about that chai, not another one
+            self.ops.append(CartOp(OpKind.NOTE, replace(line, quantity=0)))
+            self.last = line.code
+            return
         index = len(self.ops) - 1
         previous = self.ops[index].item if self.ops and self.ops[-1].kind is OpKind.ADD else None
         if previous is not None and previous.code == line.code and not line.note:

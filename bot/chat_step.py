@@ -105,7 +105,9 @@ class StepBase:
         return wording.order_hint(self.lang, self.example)
 
     def cart_text(self) -> str:
-        return wording.cart_reply(self.lines, self.currency, self.lang, self.example)
+        last = self.by_code.get(self.lines[-1].code) if self.lines else None
+        item = short_name(last) if last else None
+        return wording.cart_reply(self.lines, self.currency, self.lang, self.example, item)
 
     def _with_pending_question(self, text: str) -> str:
         if self.state == State.AWAITING_ADDRESS:

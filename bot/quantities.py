@@ -175,7 +175,7 @@ def trailing_amount(lex: Lexicon, words: Words, amount: Amount) -> tuple[Amount,
             and size[1] == 1
         ):  # "unga 2kg moja": one of the 2 kg
             measure = (unit.dimension, size[0] * unit.size, size[0])
-            amount, end = Amount(n[0], amount.per, measure, amount.times), end - 3
+            amount, end = Amount(amount.count, amount.per, measure, int(n[0])), end - 3
         elif (
             end >= 3
             and (unit := lex.units.get(tail[-2])) is not None

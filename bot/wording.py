@@ -37,11 +37,16 @@ def order_hint(lang: str, example: str) -> str:
     return say(lang, "order_hint", example=example)
 
 
-def cart_reply(lines: Sequence[CartLine], currency: str, lang: str, example: str) -> str:
-    """The cart and what to do next (or how to start when it is empty)."""
+def cart_reply(
+    lines: Sequence[CartLine], currency: str, lang: str, example: str, item: str | None = None
+) -> str:
+    """The cart and what to do next (or how to start when it is empty).
+
+    `item` is how customers call the last line's product, for the examples.
+    """
     if not lines:
         return f"{say(lang, 'cart_empty')} {order_hint(lang, example)}"
-    item = lines[-1].name.split(" (")[0].lower()
+    item = item or lines[-1].name.split(" (")[0].lower()
     more = example.split(f" {say(lang, 'example_join')} ")[-1]
     return f"*{say(lang, 'cart_heading')}:*\n{cart_lines(lines, currency, lang)}\n\n" + say(
         lang, "cart_next", more=more, item=item
