@@ -124,7 +124,7 @@ class ItemReader:
         if entry is not None:
             quantity = amount.quantity(self.index.sizes.get(entry.code), default)
             return _Found([ItemRequest(entry.code, entry.name, quantity, note)], [amount.written])
-        if not deep:
+        if not deep and self.depth == 1:
             cut = self.cut_tail(original, default)
             if cut is not None:
                 return cut
@@ -181,13 +181,20 @@ class ItemReader:
             tail = words[i:]
             is_note = bool(lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail))
             marked = is_note or lex.context_before.prefix(tail)
-            if n < len(words) - 1 and not marked:
+            if not marked and (n < len(words) - 1 or self.counted(tail)):
                 continue  # first the cuts at a wish or "for ...", then words that name nothing
             if not is_note and self.named_inside(tail) is not None:
                 continue
             head = self.read_item(words[:i], default=default)
             if not head.lines or head.unmatched or head.reference:
                 continue
+            named = self.named_inside(words[:i])
+            if (
+                not marked
+                and len(tail) < 2
+                and (named is None or named.code != head.lines[-1].code)
+            ):
+                continue  # one word cut off a fuzzy name may have been part of it ("pani | puri")
             if not (is_note or all(head.explicit)):
                 continue
             if is_note:
