@@ -48,6 +48,7 @@ _SPELLINGS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """One spelling for the ways the same word is written: "jeera"/"jira", "idly"/"idli",
     "jamoon"/"jamun", "chapatti"/"chapati", "wada"/"vada"."""
@@ -179,6 +180,7 @@ class CatalogIndex:
         return tuple(found[:limit])
 
 
+@lru_cache(maxsize=65_536)
 def _singulars(key: str) -> tuple[str, ...]:
     if key.endswith("ies"):
         return (key[:-3] + "y", key[:-1])
