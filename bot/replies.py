@@ -68,8 +68,8 @@ def _order_with_fee(
     if delivery_fee:
         total = cart_total(lines) + delivery_fee
         text += (
-            f"\nDelivery: {format_money(delivery_fee, currency)}"
-            f"\n*To pay: {format_money(total, currency)}*"
+            f"\n{wording.say(lang, 'delivery')}: {format_money(delivery_fee, currency)}"
+            f"\n*{wording.say(lang, 'to_pay')}: {format_money(total, currency)}*"
         )
     return text
 
@@ -183,8 +183,9 @@ def order_placed(
         ),
     ]
     if order.delivery_fee:
-        lines.append(f"Delivery: {format_money(order.delivery_fee, order.currency)}")
-    lines.append(f"*Total: {format_money(order.total, order.currency)}*")
+        fee = format_money(order.delivery_fee, order.currency)
+        lines.append(f"{wording.say(lang, 'delivery')}: {fee}")
+    lines.append(f"*{wording.say(lang, 'total')}: {format_money(order.total, order.currency)}*")
     if delivering and order.delivery.get("address"):
         lines.append(f"📍 {order.delivery['address']}")
     if order.notes:

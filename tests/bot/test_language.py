@@ -83,3 +83,12 @@ def test_a_number_word_of_one_pack_is_no_number_in_english() -> None:
     context = Context(packs=("en", "hi"))
     assert parse("do you have chai?", MENU, context).kind is K.ASK
     assert [i.quantity for i in parse("do chai", MENU, context).items] == [2]
+
+
+@pytest.mark.parametrize("code", ["pcm", "hi", "sw"])
+def test_the_main_moments_are_translated(code: str) -> None:
+    replies = pack_data(code)["replies"]
+    main = ("added", "cart_heading", "checkout_question", "ask_address", "placed", "placed_next",
+            "did_you_mean", "not_found", "not_understood", "sold_out", "price", "order_status",
+            "notice_confirmed", "notice_preparing", "notice_out_for_delivery", "notice_delivered")  # fmt: skip
+    assert [key for key in main if key not in replies] == []
