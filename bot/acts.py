@@ -213,6 +213,10 @@ class ActReader(ItemReader):
     def modifier(self, words: Words) -> bool:
         """ "no onions", "extra pepper", "bila sukari", "pilipili kando": a note, not a product."""
         lex = self.lex
+        counted = number(lex, words, 0)
+        if counted and self.lines_here() and lex.modifier_before.prefix(words[counted[1] :]):
+            self.attach_note(" ".join(words))  # "chai mbili, moja bila sukari"
+            return True
         lead = lex.modifier_before.prefix(words)
         if lex.modifier_words.whole(words):
             pass

@@ -22,6 +22,7 @@ _WORD_CUTOFF = 75  # fuzz.ratio at which a typed word counts as a word of the pr
 _MIN_FUZZY_CHARS = 3
 MAX_NAME_WORDS = 8
 _MAX_SUGGESTIONS = 3
+_ALTERNATIVE_CUTOFF = 50  # below this a product is no alternative to a sold-out one
 _NEAR_CACHE = 20_000  # typed words remembered per catalog
 # Words that join or point at product names but name nothing themselves.
 STOP_WORDS = frozenset({
@@ -170,6 +171,7 @@ class CatalogIndex:
             self.choices,
             scorer=fuzz.token_set_ratio,
             processor=None,
+            score_cutoff=_ALTERNATIVE_CUTOFF,
             limit=24,
         )
         found = [

@@ -49,3 +49,9 @@ def test_a_wish_about_a_line_in_the_cart_goes_on_that_line() -> None:
     assert [(op.kind, op.item and op.item.note) for op in intent.ops] == [
         (OpKind.NOTE, "bila sukari")
     ]
+
+
+def test_a_wish_for_one_of_the_items_is_noted_on_them() -> None:
+    intent = parse("nipe chai mbili, moja bila sukari", SHOP, KENYA)
+
+    assert [(i.code, i.quantity, i.note) for i in intent.items] == [("chai", 2, "moja bila sukari")]
