@@ -80,14 +80,11 @@ class CartEdit:
         if op.kind is OpKind.REMOVE:
             current = sum(line.quantity for line in self.lines if line.code == item.code)
             if not current:
-                self.said.append(f"{entry.name} isn't in your cart.")
+                self.said.append(wording.say(self.lang, "not_in_cart", name=entry.name))
                 return replaced
             self.lines = remove_item(self.lines, item.code, item.quantity or None)
-            self.said.append(
-                f"Removed {item.quantity} × {entry.name}."
-                if item.quantity
-                else f"Removed {entry.name}."
-            )
+            removed = f"{item.quantity} × {entry.name}" if item.quantity else entry.name
+            self.said.append(wording.say(self.lang, "removed", items=removed))
             self.changed = True
             return item.quantity or current
         if op.kind is OpKind.NOTE:

@@ -69,7 +69,7 @@ class CheckoutSteps(StepBase):
             self.data["location"] = {"latitude": location.latitude, "longitude": location.longitude}
         else:
             self.data.pop("location", None)
-        saved = replies.address_saved(text)
+        saved = replies.address_saved(text, self.lang)
         if self.lines:
             self.state = State.AWAITING_CONFIRMATION
             return saved + "\n\n" + self._checkout_summary()

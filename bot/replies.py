@@ -55,9 +55,9 @@ def already_placed(number: int) -> str:
     )
 
 
-def address_saved(address: str) -> str:
+def address_saved(address: str, lang: str = "en") -> str:
     """Confirmation of a delivery address."""
-    return f"📍 Got it, we'll deliver to: {address}"
+    return "📍 " + wording.say(lang, "address_saved", address=address)
 
 
 def _order_with_fee(
@@ -154,7 +154,7 @@ def address_needed(
     heading = wording.say(lang, "order_heading")
     return (
         f"*{heading}:*\n{_order_with_fee(lines, currency, delivery_fee, lang)}\n\n"
-        f"{wording.say(lang, 'ask_address')}\n(Reply *NO* to keep editing.)"
+        f"{wording.say(lang, 'ask_address')}\n({wording.say(lang, 'keep_editing')})"
     )
 
 
