@@ -15,36 +15,9 @@ from bot.matching import MAX_NAME_WORDS
 from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 K = IntentKind
-_WEAK_REMOVE = frozenset({("no",), ("not",), ("without",), ("bila",), ("bina",), ("no", "put")})
-_EVERYTHING = frozenset(
-    {
-        "hizo",
-        "zile",
-        "hizi",
-        "all",
-        "of",
-        "it",
-        "that",
-        "everything",
-        "the",
-        "order",
-        "cart",
-        "sab",
-        "kuch",
-        "yote",
-        "zote",
-        "hiyo",
-        "this",
-        "them",
-    }
-)
-_ALL = frozenset({"all", "the", "sab", "yote", "zote", "everything"})
-_MAX_BARE_WORDS = 3
-_WINDOW = 12
-_TRIES = 8  # places inside one long phrase where an order may start  # words read after an "i want" or a number found inside a long phrase  # longer phrases without a quantity or "i want" are chatter, not products
-_QUESTION_FILLERS = frozenset(
-    {"is", "are", "the", "ni", "ka", "ki", "ke", "be", "of", "for", "ya", "za"}
-)
+_MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
+_WINDOW = 12  # words read after an "i want" or a number found inside a long phrase
+_TRIES = 8  # places inside one long phrase where an order may start
 
 
 @dataclass
@@ -107,16 +80,14 @@ class ActReader(ItemReader):
         if not (lead or tail) or lead + tail >= len(words):
             return False
         rest = self.trim(words[lead : len(words) - tail])
-        if (
-            rest
-            and set(rest) <= _EVERYTHING
-            and set(rest) & {"all", "everything", "yote", "sab", "zote"}
-        ):
+        pointers, everything = self.lex.singles["pointers"], self.lex.singles["everything"]
+        named = [w for w in rest if w not in pointers]
+        if named and all(w in everything for w in named):  # "remove all of it", "toa zote"
             self.ops.append(CartOp(OpKind.CLEAR))
             return True
-        while rest[:1] and rest[0] in _ALL:
+        while rest[:1] and (rest[0] in everything or rest[0] in pointers):
             rest = rest[1:]
-        weak = words[:lead] in _WEAK_REMOVE
+        weak = self.lex.negative.whole(words[:lead])
         if weak and (self.lex.request.prefix(rest) or number(self.lex, rest, 0)):
             return False  # "no, 3 jollof" is an order
         found = [self.read_item(part, default=0) for part in self.pieces(rest)]
@@ -225,7 +196,7 @@ class ActReader(ItemReader):
             if self.lex.request.prefix(rest) or number(self.lex, rest, 0):
                 return False
             named = self.index.match(rest).entry is not None
-            if named and not self.lines_here() and words[:lead] not in _WEAK_REMOVE:
+            if named and not self.lines_here() and not self.lex.negative.whole(words[:lead]):
                 return False  # "extra chicken" alone asks for chicken; "spicy jollof" is jollof
         elif not (taken := lex.modifier_after.suffix(words)) or taken >= len(words):
             return False

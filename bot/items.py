@@ -17,27 +17,6 @@ from bot.quantities import Amount, leading_amount, number, trailing_amount
 _WITH = frozenset({"with"})
 _MAX_DEPTH = 2
 _MAX_PHRASE = 14  # words in the longest phrase read as one or a few items
-# Words before a name that only point at it: "the chai", "ile sukari", "woh samosa".
-_POINTERS = frozenset(
-    {
-        "of",
-        "the",
-        "my",
-        "that",
-        "this",
-        "those",
-        "ile",
-        "hiyo",
-        "hizo",
-        "hii",
-        "woh",
-        "wo",
-        "yeh",
-        "ye",
-    }
-)
-# Wishes that take a product away: "bila maziwa" is chai without milk, not milk.
-_NEGATIVE = frozenset({("no",), ("without",), ("bila",), ("bina",), ("less",), ("kam",), ("nni",)})
 
 
 @dataclass
@@ -163,7 +142,7 @@ class ItemReader:
                         return found, " ".join(tail) if not is_context or is_note else ""
         for i in range(1, len(words)):
             head = words[:i]
-            negative = head[:1] in _NEGATIVE
+            negative = lex.negative.prefix(head) > 0
             if not negative and (
                 lex.modifier_before.prefix(head) or lex.modifier_words.whole(head)
             ):
@@ -279,7 +258,7 @@ class ItemReader:
         """ "more", "extra", "zaidi" around a name only say it is more of it."""
         if (taken := self.lex.more.prefix(words)) and taken < len(words):
             words = words[taken:]
-        while words[1:] and words[0] in _POINTERS:
+        while words[1:] and words[0] in self.lex.singles["pointers"]:
             words = words[1:]
         if (taken := self.lex.more.suffix(words)) and taken < len(words):
             words = words[: len(words) - taken]

@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.cart import CartLine, cart_total
-from bot.language.lexicon import BASE, COUNTRY_PACKS
+from bot.language.lexicon import BASE, packs_for_currency
 from bot.language.replies import say
 from orders_core.domain import format_money
 
-_CURRENCY_COUNTRY = {"NGN": "NG", "INR": "IN", "KES": "KE", "TZS": "TZ", "UGX": "UG", "GHS": "GH"}
-
 
 def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, ...]:
-    """The packs a tenant's customers are read with: its setting, else its currency's country."""
+    """The packs a tenant's customers are read with: its setting, else its currency's."""
     if languages:
         return tuple(dict.fromkeys((BASE, *languages)))
-    return (BASE, *COUNTRY_PACKS.get(_CURRENCY_COUNTRY.get(currency.upper(), ""), ()))
+    return packs_for_currency(currency)
 
 
 def line_text(line: CartLine, currency: str) -> str:

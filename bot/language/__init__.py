@@ -1,6 +1,6 @@
 """Languages as data: one pack per language in `packs/`, merged per tenant into a lexicon."""
 
-from bot.language.lexicon import Lexicon, Phrases, Unit, lexicon, packs_for_country
+from bot.language.lexicon import Lexicon, Phrases, Unit, lexicon, packs_for_currency
 from bot.language.text import ASK, SEP, Words, tokens, words_of
 
 __all__ = [
@@ -11,7 +11,7 @@ __all__ = [
     "Unit",
     "Words",
     "lexicon",
-    "packs_for_country",
+    "packs_for_currency",
     "tokens",
     "words_of",
 ]

@@ -14,7 +14,6 @@ from typing import Any
 from bot.language.text import Words, words_of
 
 BASE = "en"
-COUNTRY_PACKS = {"NG": ("pcm",), "IN": ("hi",), "KE": ("sw",), "TZ": ("sw",), "UG": ("sw",), "GH": ("pcm", "tw")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,6 +94,7 @@ class Lexicon:
     switches: Mapping[Words, str]  # "english please" -> "en"
     not_numbers: Mapping[str, frozenset[str]]  # "do" is no number before "you"
     synonyms: Mapping[str, str]  # "chaha" is "chai"
+    singles: Mapping[str, frozenset[str]]  # meaning -> its one-word phrases, as words
 
     def __getattr__(self, meaning: str) -> Phrases:
         try:
@@ -112,11 +112,15 @@ class Lexicon:
         return best if best is not None and scores[best] > 0 else None
 
 
-def packs_for_country(country: str | None) -> tuple[str, ...]:
-    """The default packs of a tenant in `country` (ISO 3166 alpha-2): English first."""
-    return (BASE, *COUNTRY_PACKS.get((country or "").upper(), ()))
+@cache
+def packs_for_currency(currency: str) -> tuple[str, ...]:
+    """The default packs of a tenant paid in `currency` (each pack lists its currencies)."""
+    wanted = currency.upper()
+    found = (code for code in available_packs() if wanted in pack_data(code).get("currencies", ()))
+    return (BASE, *(code for code in found if code != BASE))
 
 
+@cache
 def available_packs() -> tuple[str, ...]:
     """Every pack shipped in `bot/language/packs`."""
     folder = resources.files("bot.language") / "packs"
@@ -185,6 +189,9 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
             {c: p.get("replies_language", BASE) for c, p in zip(codes, packs, strict=True)}
         ),
         synonyms=MappingProxyType(synonyms),
+        singles=MappingProxyType(
+            {k: frozenset(p[0] for p in v if len(p) == 1) for k, v in phrases.items()}
+        ),
         not_numbers=MappingProxyType({k: frozenset(v) for k, v in not_numbers.items()}),
         switches=MappingProxyType(
             {
