@@ -8,23 +8,14 @@ says which one ("yes", "1", "the first one", or its name).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot import wording
 from bot.cart import CartLine, add_item, note_item, remove_item, set_quantity
 from bot.intents import CartOp, CatalogEntry, Intent, ItemRequest, OpKind
-from bot.language import words_of
+from bot.language import Lexicon, words_of
 from bot.matching import catalog_index
-
-_ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "pehla": 1,
-    "pehle": 1, "pehli": 1, "doosra": 2, "dusra": 2, "teesra": 3, "kwanza": 1, "pili": 2,
-    "tatu": 3, "one": 1, "two": 2, "three": 3, "ek": 1, "moja": 1, "mbili": 2,
-}  # fmt: skip
-_YES = frozenset(
-    {"yes", "ok", "okay", "ya", "yeah", "aane", "haan", "ha", "ji", "ndio", "ndiyo", "sawa", "oya"}
-)
-_ORDINAL_FILLER = frozenset({"the", "one", "ya", "wala", "vala", "number", "no", "option", "la"})
 
 
 @dataclass
@@ -40,8 +31,9 @@ class CartEdit:
     added: dict[tuple[str, str], int] = field(default_factory=dict)
     changed: bool = False
 
-    @property
+    @cached_property
     def by_code(self) -> dict[str, CatalogEntry]:
+        """The catalog by product code, built once per message."""
         return {entry.code: entry for entry in self.catalog}
 
     def apply(self, intent: Intent, last_order: list[dict[str, Any]]) -> None:
@@ -176,13 +168,16 @@ class CartEdit:
                 }
 
 
-def answer_choice(text: str, pending: dict[str, Any], chosen_yes: bool) -> str | None:
+def answer_choice(text: str, pending: dict[str, Any], chosen_yes: bool, lex: Lexicon) -> str | None:
     """The code a reply to "did you mean 1. X / 2. Y?" picks, if it picks one."""
     codes = list(pending.get("codes", []))
-    words = [w for w in words_of(text) if w not in _ORDINAL_FILLER and w not in _YES]
+    skipped = lex.singles["choice_fillers"] | lex.singles["yes"]
+    words = [w for w in words_of(text) if w not in skipped]
     if len(words) == 1:
         word = words[0]
-        index = int(word) if word.isdecimal() and len(word) <= 2 else _ORDINALS.get(word)
+        index = lex.ordinals.get(word) or lex.numbers.get(word)
+        if word.isdecimal() and len(word) <= 2:
+            index = int(word)
         if index is not None and 1 <= index <= len(codes):
             return codes[index - 1]
     if chosen_yes and codes and not words:

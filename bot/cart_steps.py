@@ -109,7 +109,9 @@ class CartSteps(StepBase):
         pending = self.data.get("pending")
         if not pending:
             return None
-        code = answer_choice(self.incoming.text, pending, intent.kind == IntentKind.YES)
+        code = answer_choice(
+            self.incoming.text, pending, intent.kind == IntentKind.YES, lexicon(self.packs)
+        )
         if code is None and intent.kind == IntentKind.ADD and len(intent.items) == 1:
             code = (
                 intent.items[0].code if intent.items[0].code in pending.get("codes", []) else None

@@ -149,12 +149,8 @@ class _Step(CartSteps, CheckoutSteps):
         """The reply to the message, after changing cart, state and orders as it asks."""
         if self.incoming.location is not None:
             return self.address(location_text(self.incoming.location), self.incoming.location)
-        product_words = {
-            w for e in self.catalog for w in words_of(f"{e.name} {' '.join(e.aliases)}")
-        }
-        names = set(words_of(f"{self.tenant.name} {self.customer.name or ''}")) - product_words
         context = Context(
-            names=frozenset(names - {"and", "na", "aur", "&"}),
+            names=frozenset(words_of(f"{self.tenant.name} {self.customer.name or ''}")),
             cart=frozenset(line.code for line in self.lines),
             last=self.data.get("last_item"),
             packs=self.packs,

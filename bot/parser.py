@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import ASK, SEP, lexicon, tokens
@@ -100,7 +101,11 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if address is not None:
         return Intent(K.ADDRESS, text=address, language=language)
     read = tuple(lex.synonyms.get(t, t) for t in toks if t != "/")
-    intent = Reader(lex, index, context).read(read)
+    # The business's and the customer's names address someone, unless a product shares them.
+    names = frozenset(
+        w for w in context.names if fold(w) not in index.holders and not lex.connectors.whole((w,))
+    )
+    intent = Reader(lex, index, replace(context, names=names)).read(read)
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):
         joined = " ".join(words)
         kind = _keyword_kind(joined, _BEFORE_ITEMS) or _keyword_kind(joined, _AFTER_ITEMS)
@@ -108,7 +113,7 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
             intent = Intent(kind)
     if intent.kind in (K.CANCEL, K.HUMAN):
         intent = Intent(intent.kind, text=text.strip())
-    return _with_language(intent, language)
+    return replace(intent, language=language) if language else intent
 
 
 _last: list[tuple[Sequence[CatalogEntry], CatalogIndex]] = []
@@ -121,12 +126,6 @@ def _index(catalog: Sequence[CatalogEntry]) -> CatalogIndex:
     index = catalog_index(tuple(catalog))
     _last[:] = [(catalog, index)]
     return index
-
-
-def _with_language(intent: Intent, language: str | None) -> Intent:
-    from dataclasses import replace
-
-    return replace(intent, language=language) if language else intent
 
 
 def _wordless_kind(folded: str) -> IntentKind:

@@ -85,6 +85,7 @@ class Lexicon:
     codes: tuple[str, ...]
     numbers: Mapping[str, int]
     fractions: Mapping[str, float]
+    ordinals: Mapping[str, int]
     units: Mapping[str, Unit]
     phrases: Mapping[str, Phrases]
     # "swap {old} for {new}" as a regex, with the words it needs ("swap", "for")
@@ -146,6 +147,7 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
     packs = [pack_data(code) for code in codes]
     numbers: dict[str, int] = {}
     fractions: dict[str, float] = {}
+    ordinals: dict[str, int] = {}
     units: dict[str, Unit] = {}
     phrases: dict[str, list[Words]] = {}
     templates: list[str] = []
@@ -157,6 +159,7 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
             not_numbers.setdefault(word, set()).update(following)
         numbers.update(pack.get("numbers", {}))
         fractions.update(pack.get("fractions", {}))
+        ordinals.update(pack.get("ordinals", {}))
         for word, unit in pack.get("units", {}).items():
             ((dimension, size),) = (
                 (k, v) for k, v in unit.items() if k in ("count", "grams", "ml")
@@ -172,6 +175,7 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         codes=codes,
         numbers=MappingProxyType(numbers),
         fractions=MappingProxyType(fractions),
+        ordinals=MappingProxyType(ordinals),
         units=MappingProxyType(units),
         phrases=MappingProxyType({k: Phrases.of(v) for k, v in phrases.items()}),
         replace=tuple(
