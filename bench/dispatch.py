@@ -24,7 +24,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.channels import TwilioChannel
-from bot.dispatcher import plan_outbox, send_messages
+from bot.dispatcher import send_messages
+from bot.planning import plan_outbox
 from orders_core.db import Database
 from orders_core.demo import demo_menu
 from orders_core.migrate import upgrade

@@ -19,9 +19,9 @@ from orders_core.services.orders import (
     cancel_order,
     get_order,
     parse_order_number,
-    record_payment,
     transition,
 )
+from orders_core.services.payments import record_payment
 
 ACTIONS = {
     "confirm": "confirm",

@@ -12,11 +12,11 @@ from bot.channels import ConsoleChannel, OutboundMessage, SendResult, TwilioChan
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
     SEND_LEASE,
-    plan_outbox,
     reconcile_sending,
     send_messages,
 )
 from bot.outbound import queue_message
+from bot.planning import plan_outbox
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.models import Customer, OutboxEvent, TimelineEvent

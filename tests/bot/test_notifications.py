@@ -11,6 +11,7 @@ from orders_core.db import Database
 from orders_core.models import Order
 from orders_core.schemas import CancelIn, FulfillmentIn, PaymentIn, RefundIn
 from orders_core.services import orders as use
+from orders_core.services import payments as money
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
 from tests.conftest import TenantInfo
@@ -180,13 +181,16 @@ def test_payment_and_refund(h: Harness, tenant: TenantInfo) -> None:
     order_id = place(h.database, tenant.id)
     move(h.database, tenant.id, order_id, "confirmed")
     _change(
-        h.database, tenant, order_id, lambda s, o: use.record_payment(s, o, PaymentIn(), actor="t")
+        h.database,
+        tenant,
+        order_id,
+        lambda s, o: money.record_payment(s, o, PaymentIn(), actor="t"),
     )
     _change(
         h.database,
         tenant,
         order_id,
-        lambda s, o: use.refund_order(s, o, RefundIn(amount=350000), actor="t"),
+        lambda s, o: money.refund_order(s, o, RefundIn(amount=350000), actor="t"),
     )
     h.dispatch()
     bodies = [form["Body"] for form in h.recorder.sent]

@@ -43,6 +43,7 @@ from orders_core.schemas import (
     TimelineList,
 )
 from orders_core.services import orders as use
+from orders_core.services import payments as money
 from orders_core.services.queries import export_csv, list_orders, order_stats
 from orders_core.services.tenants import get_tenant
 from webhooks.context import db, tenant_id
@@ -144,7 +145,7 @@ def cancel(order_id: str, body: CancelIn) -> Response:
 def pay(order_id: str, body: PaymentIn) -> Response:
     """Record money received (by default, the balance due)."""
     return _change(
-        order_id, lambda s, o: payment_out(use.record_payment(s, o, body, actor="api"), o), 201
+        order_id, lambda s, o: payment_out(money.record_payment(s, o, body, actor="api"), o), 201
     )
 
 
@@ -153,7 +154,7 @@ def pay(order_id: str, body: PaymentIn) -> Response:
 def refund(order_id: str, body: RefundIn) -> Response:
     """Refund by amount and/or items, never above what was paid."""
     return _change(
-        order_id, lambda s, o: refund_out(use.refund_order(s, o, body, actor="api"), o), 201
+        order_id, lambda s, o: refund_out(money.refund_order(s, o, body, actor="api"), o), 201
     )
 
 

@@ -27,6 +27,7 @@ from orders_core.errors import DomainError, NotFound
 from orders_core.models import Message, Order, TimelineEvent
 from orders_core.schemas import CancelIn, PaymentIn
 from orders_core.services import orders as use
+from orders_core.services import payments as money
 from orders_core.services.tenants import get_tenant
 from webhooks.context import db, tenant_id
 from webhooks.errors import error_response
@@ -186,7 +187,7 @@ def mark_paid(order_id: str) -> Response:
 
     def change(session: Session, order: Order) -> str:
         data = PaymentIn.model_validate({"method": request.form.get("method") or "other"})
-        payment = use.record_payment(session, order, data, actor=ACTOR)
+        payment = money.record_payment(session, order, data, actor=ACTOR)
         return f"Order {order.number}: {format_money(payment.amount, order.currency)} received."
 
     return _act(order_id, change)

@@ -1,0 +1,218 @@
+"""Step 1 of the dispatcher: outbox events become customer messages and webhook deliveries.
+
+`plan_outbox` claims unprocessed outbox events (FOR UPDATE SKIP LOCKED on PostgreSQL;
+SQLite's BEGIN IMMEDIATE makes the writer single) and, in the same transaction, writes the
+Message and WebhookDelivery rows they call for and marks them processed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
+
+from bot import notifications as wording
+from bot.outbound import (
+    new_message,
+)
+from bot.webhook_delivery import enabled_endpoints, plan_webhooks
+from orders_core.db import Database
+from orders_core.models import (
+    Conversation,
+    Customer,
+    Message,
+    OutboxEvent,
+    Tenant,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from orders_core.services.tenants import tenant_settings
+from orders_core.tenant_settings import TenantSettings
+
+log = logging.getLogger(__name__)
+
+CHAT_CHANNELS = frozenset({"whatsapp", "sms"})
+MAX_PLAN_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: exponential, capped, with jitter."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    return delay / 2 + delay / 2 * random.random()
+
+
+class TenantCache:
+    """Tenants, their settings and webhook endpoints, loaded once per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[int, tuple[Tenant, TenantSettings]] = {}
+        self._endpoints: dict[int, list[WebhookEndpoint]] = {}
+
+    def endpoints(self, tenant_id: int) -> list[WebhookEndpoint]:
+        if tenant_id not in self._endpoints:
+            self._endpoints[tenant_id] = enabled_endpoints(self.session, tenant_id)
+        return self._endpoints[tenant_id]
+
+    def get(self, tenant_id: int) -> tuple[Tenant, TenantSettings]:
+        if tenant_id not in self._rows:
+            tenant = self.session.get(Tenant, tenant_id)
+            assert tenant is not None
+            self._rows[tenant_id] = (tenant, tenant_settings(tenant))
+        return self._rows[tenant_id]
+
+
+def _tracking_url(data: dict[str, Any]) -> str | None:
+    tracking = data.get("tracking") or {}
+    return tracking.get("url") if isinstance(tracking, dict) else None
+
+
+def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> wording.Notice | None:
+    """The customer's message for an outbox event, or None when the event tells them nothing.
+
+    order.created: the bot already answered chat orders; web/api orders get the lines.
+    order.status_changed: one message per new status; cancellation is said by order.cancelled,
+    except a chat order the customer cancelled in the chat, where the bot's reply said it.
+    fulfillment.created: only a partial dispatch (a complete one moves the status, which says it).
+    """
+    data, order = event.data, event.data.get("order") or {}
+    kind = event.type
+    if kind == "order.created":
+        if order.get("channel") in CHAT_CHANNELS:
+            return None
+        notice = wording.status_notice({**order, "status": "confirmed"}, business, None)
+        assert notice is not None
+        body = notice.body.replace("is confirmed ✅", "was received 🧾")
+        return wording.Notice("order.created", body, notice.variables)
+    if kind == "order.status_changed":
+        return wording.status_notice(order, business, _tracking_url(data), lang)
+    if kind == "order.cancelled":
+        by_chat = str(data.get("actor") or "").startswith("customer:")
+        if by_chat and order.get("channel") in CHAT_CHANNELS:
+            return None  # the bot's reply to their CANCEL said it already
+        return wording.cancelled_notice(order, business, str(data.get("reason")), data.get("note"))
+    if kind == "payment.recorded":
+        return wording.payment_notice(order, business, int(data.get("amount") or 0))
+    if kind == "refund.created":
+        return wording.refund_notice(order, business, int(data.get("amount") or 0))
+    if kind == "fulfillment.created" and data.get("notify_customer", True):
+        items = order.get("items", [])
+        if any(i["fulfilled_quantity"] < i["quantity"] for i in items):
+            return wording.partial_fulfillment_notice(order, business, _tracking_url(data))
+    return None
+
+
+def _recipient(
+    session: Session, event: OutboxEvent, settings: TenantSettings
+) -> tuple[str, str] | None:
+    """(phone, channel) of the customer to tell, or None."""
+    order = event.data.get("order") or {}
+    phone = (order.get("customer") or {}).get("phone")
+    if not phone or not settings.auto_notifications:
+        return None
+    if order.get("channel") in CHAT_CHANNELS:
+        return phone, order["channel"]
+    if not settings.notify_web_orders_on_whatsapp:
+        return None
+    on_whatsapp = session.scalar(
+        select(Customer.whatsapp).where(
+            Customer.tenant_id == event.tenant_id, Customer.phone == phone
+        )
+    )
+    return (phone, "whatsapp") if on_whatsapp else None
+
+
+def _customer_language(session: Session, tenant_id: int, phone: str) -> str:
+    """The language the customer chats in (English until the chat learns otherwise)."""
+    data = session.scalar(
+        select(Conversation.data).where(
+            Conversation.tenant_id == tenant_id, Conversation.phone == phone
+        )
+    )
+    return str((data or {}).get("lang") or "en")
+
+
+def _plan_event(
+    session: Session, event: OutboxEvent, tenants: TenantCache, now: datetime
+) -> list[Message | WebhookDelivery]:
+    """The rows `event` calls for: at most one customer message, one delivery per URL."""
+    tenant, settings = tenants.get(event.tenant_id)
+    rows: list[Message | WebhookDelivery] = []
+    target = _recipient(session, event, settings)
+    lang = _customer_language(session, event.tenant_id, target[0]) if target else "en"
+    notice = customer_notice(event, tenant.name, lang) if target else None
+    if target and notice:
+        phone, channel = target
+        rows.append(
+            new_message(
+                tenant,
+                to_phone=phone,
+                channel=channel,
+                kind="notification",
+                body=notice.body,
+                order_id=event.order_id,
+                outbox_event_id=event.id,
+                dedupe_key=f"event:{event.public_id}",
+                not_before=now,
+                now=now,
+                template=notice.template,
+                variables=notice.variables,
+            )
+        )
+    rows.extend(plan_webhooks(event, tenants.endpoints(event.tenant_id), now=now))
+    return rows
+
+
+def _claim_events(session: Session, now: datetime, limit: int) -> list[OutboxEvent]:
+    """Due events, oldest first, skipping any order whose earlier event is still open."""
+    due = (OutboxEvent.next_attempt_at.is_(None)) | (OutboxEvent.next_attempt_at <= now)
+    earlier = aliased(OutboxEvent)
+    waiting = exists().where(
+        earlier.order_id == OutboxEvent.order_id,
+        earlier.processed_at.is_(None),
+        earlier.id < OutboxEvent.id,
+    )
+    return list(
+        session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.processed_at.is_(None), due, ~waiting)
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def plan_outbox(database: Database, *, now: datetime, limit: int = 200) -> int:
+    """Turn due outbox events into messages and webhook deliveries, each exactly once.
+
+    Returns how many events were processed. A failing event is retried with backoff and
+    given up (processed, with last_error) after MAX_PLAN_ATTEMPTS.
+    """
+    with database.write() as session:
+        events = _claim_events(session, now, limit)
+        tenants = TenantCache(session)
+        rows: list[Message | WebhookDelivery] = []
+        for event in events:
+            try:
+                rows.extend(_plan_event(session, event, tenants, now))
+            except Exception as exc:
+                log.exception("planning outbox event %s failed", event.public_id)
+                event.attempts += 1
+                event.last_error = f"{type(exc).__name__}: {exc}"
+                event.next_attempt_at = now + backoff(event.attempts)
+                if event.attempts >= MAX_PLAN_ATTEMPTS:
+                    event.processed_at = now
+                continue
+            event.processed_at = now
+        session.add_all(rows)
+        return len(events)
+
+
+# --- 2. sending ----------------------------------------------------------------------------
