@@ -207,8 +207,13 @@ class ActReader(ItemReader):
 
     def replacement(self, words: Words) -> bool:
         """ "swap the malt for a coke", "badala ya coke nipe maji", "lassi ki jagah chaas"."""
-        joined, present = " ".join(words), frozenset(words)
-        for pattern, needed in self.lex.replace:
+        triggers = self.lex.replace_triggers
+        if "" not in triggers and triggers.keys().isdisjoint(words):
+            return False  # no template's words are here
+        present = frozenset(words)
+        tried = sorted(i for word in (*present, "") for i in triggers.get(word, ()))
+        joined = " ".join(words)
+        for pattern, needed in (self.lex.replace[i] for i in tried):
             if not needed <= present:
                 continue
             match = pattern.match(joined)

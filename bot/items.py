@@ -126,20 +126,21 @@ class ItemReader:
         if exact is not None:
             return exact, ""
         lex = self.lex
+        marks = []  # where a wish or context starts, or one ends the phrase
+        for i in range(1, len(words)):
+            tail = words[i:]
+            is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
+            is_context = lex.context_before.prefix(tail)
+            if is_note or is_context or lex.modifier_after.suffix(tail):
+                marks.append((i, " ".join(tail) if not is_context or is_note else ""))
         for fuzzy in (False, True):
             if fuzzy and (match := self.index.match(words)).entry is not None:
                 return match.entry, ""
-            for i in range(1, len(words)):
-                tail = words[i:]
-                is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
-                is_context = lex.context_before.prefix(tail)
-                if is_note or is_context or lex.modifier_after.suffix(tail):
-                    head = self.trim(words[:i])
-                    found = (
-                        self.index.match(head).entry if fuzzy else self.index.entry(" ".join(head))
-                    )
-                    if found is not None:
-                        return found, " ".join(tail) if not is_context or is_note else ""
+            for i, note in marks:
+                head = self.trim(words[:i])
+                found = self.index.match(head).entry if fuzzy else self.index.entry(" ".join(head))
+                if found is not None:
+                    return found, note
         for i in range(1, len(words)):
             head = words[:i]
             negative = lex.negative.prefix(head) > 0
@@ -317,11 +318,13 @@ class ItemReader:
 
     def named_inside(self, words: Words) -> CatalogEntry | None:
         """The one product named word for word somewhere inside `words`, if exactly one is."""
+        spans = self.index.spans(words)
         found = {
             entry.code: entry
             for length in range(1, min(self.index.longest, len(words)) + 1)
             for start in range(len(words) - length + 1)
-            if (entry := self.index.entry(" ".join(words[start : start + length]))) is not None
+            if spans[start] >= length - 1
+            and (entry := self.index.entry(" ".join(words[start : start + length]))) is not None
         }
         return next(iter(found.values())) if len(found) == 1 else None
 
@@ -354,12 +357,16 @@ class ItemReader:
 
     def inside_name(self, words: Words, i: int) -> bool:
         """Whether words[i] is part of a product name such as "rice and stew"."""
+        spans = self.index.spans(words)
+        if not spans[i]:
+            return False  # words[i] would be a name's word before its last: it is none
         for length in range(2, self.index.longest + 1):
             for start in range(max(0, i - length + 1), i + 1):
                 if (
                     start + length <= len(words)
-                    and self.index.entry(" ".join(words[start : start + length]))
+                    and spans[start] >= length - 1
                     and start < i < start + length - 1
+                    and self.index.entry(" ".join(words[start : start + length]))
                 ):
                     return True
         return False

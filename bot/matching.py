@@ -24,6 +24,8 @@ MAX_NAME_WORDS = 8
 _MAX_SUGGESTIONS = 3
 _ALTERNATIVE_CUTOFF = 50  # below this a product is no alternative to a sold-out one
 _NEAR_CACHE = 20_000  # typed words remembered per catalog
+_NAMED_CACHE = 20_000  # phrases looked up by name remembered per catalog
+_MATCHED_CACHE = 10_000  # phrases matched remembered per catalog
 # Words that join or point at product names but name nothing themselves.
 STOP_WORDS = frozenset({
     "with", "and", "of", "the", "my", "our", "your", "order", "a", "an", "some", "for", "to",
@@ -93,17 +95,44 @@ class CatalogIndex:
     """A catalog's names and aliases, normalised like messages, ready for matching."""
 
     exact: dict[str, CatalogEntry]
-    choices: tuple[str, ...]  # every name and alias, parallel to `owners` and `choice_words`
+    choices: tuple[str, ...]  # every name and alias, parallel to `owners` and `parts`
     owners: tuple[CatalogEntry, ...]
-    choice_words: tuple[Words, ...]
     longest: int  # words in the longest name or alias
     sizes: dict[str, Size]  # product code -> the size its name states
     vocabulary: tuple[str, ...]  # every word of every name (and each name run together)
     holders: dict[str, tuple[int, ...]]  # a vocabulary word -> the choices holding it
+    parts: tuple[Words, ...]  # per choice: the words a typed word may be like (see _covers)
+    name_words: frozenset[str]  # every word of every name, as written and spelling-folded
+    # Remembered answers, since customers type the same words again and again.
     near: dict[str, frozenset[int]] = field(default_factory=dict)  # typed word -> choices
+    named: dict[str, CatalogEntry | None] = field(default_factory=dict)  # key -> entry()
+    matched: dict[Words, Match] = field(default_factory=dict)  # words -> match()
 
     def entry(self, key: str) -> CatalogEntry | None:
         """The product named exactly `key`, singular or plural."""
+        try:
+            return self.named[key]
+        except KeyError:
+            pass
+        found = self._entry(key)
+        if len(self.named) < _NAMED_CACHE:
+            self.named[key] = found
+        return found
+
+    def spans(self, words: Words) -> list[int]:
+        """Per position, how many words from there on are words of names.
+
+        A phrase names a product only if every word but its last (which may be a plural)
+        is a word of a name: `words[i : i + n]` can be a name only when n <= spans[i] + 1.
+        """
+        spans = [0] * (len(words) + 1)
+        for i in range(len(words) - 1, -1, -1):
+            word = words[i]
+            if word in self.name_words or fold(word) in self.name_words:
+                spans[i] = spans[i + 1] + 1
+        return spans
+
+    def _entry(self, key: str) -> CatalogEntry | None:
         for candidate in (key, *_singulars(key)):
             if candidate in self.exact:
                 return self.exact[candidate]
@@ -135,6 +164,14 @@ class CatalogIndex:
 
     def match(self, words: Words) -> Match:
         """The one product `words` name, or None and the closest product names."""
+        found = self.matched.get(words)
+        if found is None:
+            found = self._match(words)
+            if len(self.matched) < _MATCHED_CACHE:
+                self.matched[words] = found
+        return found
+
+    def _match(self, words: Words) -> Match:
         exact = self.entry(" ".join(words))
         real = tuple(word for word in words if word not in STOP_WORDS)
         key = fold(" ".join(real))
@@ -156,7 +193,7 @@ class CatalogIndex:
         confident = _distinct(
             (self.owners[i], score)
             for _, score, i in ranked
-            if score >= MATCH_CUTOFF and _covers(real, self.choice_words[i])
+            if score >= MATCH_CUTOFF and _covers(real, self.parts[i])
         )
         if confident and (len(confident) == 1 or confident[1][1] < confident[0][1] - _TIE_MARGIN):
             return Match(confident[0][0], (), confident[0][1])
@@ -199,18 +236,23 @@ def _distinct(scored: Iterable[tuple[CatalogEntry, float]]) -> list[tuple[Catalo
     return list(seen.values())
 
 
-def _covers(typed: Words, name: Words) -> bool:
+def _covers(typed: Words, parts: Words) -> bool:
     """Whether most of the typed words are words of the product name (typos allowed).
 
-    Stop words count on neither side, and at least one real word must match: keeps "is the
+    `parts` are the name's `_parts`. At least one real word must match: keeps "is the
     jollof spicy" from being jollof and "pepper soup" from being egusi soup.
     """
-    name = tuple(fold(word) for word in name if word not in STOP_WORDS) or name
-    parts = (*name, "".join(name))  # "moimoi" is the word of "moi moi"
     covered = sum(
         any(fuzz.ratio(fold(word), part) >= _WORD_CUTOFF for part in parts) for word in typed
     )
     return covered > 0 and 2 * covered > len(typed)
+
+
+def _parts(name: Words) -> Words:
+    """The words of a name a typed word is compared with: stop words count on neither side,
+    and the name run together is one more ("moimoi" is the word of "moi moi")."""
+    name = tuple(fold(word) for word in name if word not in STOP_WORDS) or name
+    return (*name, "".join(name))
 
 
 @lru_cache(maxsize=64)
@@ -232,11 +274,12 @@ def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
         exact=exact,
         choices=tuple(fold(choice) for choice, _ in terms),
         owners=tuple(entry for entry, _ in terms.values()),
-        choice_words=tuple(words for _, words in terms.values()),
         longest=max((len(words) for _, words in terms.values()), default=0),
         sizes=sizes,
         vocabulary=tuple(holders),
         holders={word: tuple(indices) for word, indices in holders.items()},
+        parts=tuple(_parts(words) for _, words in terms.values()),
+        name_words=frozenset(word for key in exact for word in key.split(" ")),
     )
 
 

@@ -25,6 +25,7 @@ _OPT_WORDS = {
     **dict.fromkeys(("start", "unstop", "subscribe"), K.START),
 }
 _DEFAULT = Context()
+_ALNUM = re.compile(r"[^\W_]")  # a letter or a digit (what str.isalnum says of a character)
 
 # Looked for anywhere in the message, before product matching and after it.
 _BEFORE_ITEMS = (
@@ -84,7 +85,7 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     the opt-out words count only as the whole message; products come back as catalog codes.
     """
     folded = unicodedata.normalize("NFKC", text)
-    if not any(char.isalnum() for char in folded):
+    if _ALNUM.search(folded) is None:
         return Intent(_wordless_kind(folded))
     lex = lexicon(context.packs)
     toks = tokens(text)
@@ -105,7 +106,9 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     names = frozenset(
         w for w in context.names if fold(w) not in index.holders and not lex.connectors.whole((w,))
     )
-    intent = Reader(lex, index, replace(context, names=names)).read(read)
+    if names != context.names:
+        context = replace(context, names=names)
+    intent = Reader(lex, index, context).read(read)
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):
         joined = " ".join(words)
         kind = _keyword_kind(joined, _BEFORE_ITEMS) or _keyword_kind(joined, _AFTER_ITEMS)
@@ -116,15 +119,23 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     return replace(intent, language=language) if language else intent
 
 
-_last: list[tuple[Sequence[CatalogEntry], CatalogIndex]] = []
+# The indexes of the catalogs last parsed against, by identity: a tenant's catalog is one
+# tuple per catalog version, and hashing 500 entries by value costs as much as a parse.
+_BY_IDENTITY: dict[int, tuple[tuple[CatalogEntry, ...], CatalogIndex]] = {}
+_MAX_BY_IDENTITY = 64
 
 
 def _index(catalog: Sequence[CatalogEntry]) -> CatalogIndex:
-    """The index of `catalog`: the one just used when it is the same object, else by value."""
-    if _last and _last[0][0] is catalog and isinstance(catalog, tuple):
-        return _last[0][1]
-    index = catalog_index(tuple(catalog))
-    _last[:] = [(catalog, index)]
+    """The index of `catalog`: by identity for a tuple seen lately, else by value."""
+    if not isinstance(catalog, tuple):
+        return catalog_index(tuple(catalog))
+    known = _BY_IDENTITY.get(id(catalog))
+    if known is not None and known[0] is catalog:
+        return known[1]
+    index = catalog_index(catalog)
+    if len(_BY_IDENTITY) >= _MAX_BY_IDENTITY:
+        _BY_IDENTITY.clear()  # catalog versions come and go: start again from those in use
+    _BY_IDENTITY[id(catalog)] = (catalog, index)  # the catalog is kept, so its id stays its own
     return index
 
 
@@ -163,6 +174,6 @@ def _address(text: str) -> str | None:
         match = pattern.match(text)
         if match:
             address = match["address"].strip(_ADDRESS_EDGES)
-            if any(char.isalnum() for char in address):
+            if _ALNUM.search(address):
                 return address
     return None

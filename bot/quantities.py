@@ -58,6 +58,8 @@ def number(lex: Lexicon, words: Words, i: int) -> tuple[float, int] | None:
     if i >= len(words):
         return None
     word = words[i]
+    if word not in lex.numbers and word not in lex.fractions and not word[:1].isdecimal():
+        return None  # most words: no digit to start with and no number word
     value: float | None = None
     if word.isdecimal():
         value = int(word) if len(word) <= _MAX_DIGITS else None

@@ -67,15 +67,10 @@ class Reader(ActReader):
     def distributed(self, words: Words) -> tuple[Words, int | None]:
         """ "chai aur coffee 2-2", "poha upma ek ek": a number said twice is each one's."""
         for i in range(len(words) - 1):
+            if words[i] != words[i + 1]:
+                continue
             a, b = number(self.lex, words, i), number(self.lex, words, i + 1)
-            if (
-                a
-                and b
-                and words[i] == words[i + 1]
-                and a[1] == 1
-                and a[0] >= 1
-                and int(a[0]) == a[0]
-            ):
+            if a and b and a[1] == 1 and a[0] >= 1 and int(a[0]) == a[0]:
                 return (*words[:i], *words[i + 2 :]), int(a[0])
         return words, None
 
@@ -133,14 +128,16 @@ class Reader(ActReader):
 
     def command(self, words: Words) -> bool:
         """A whole piece that is a command: "menu", "what's the total", "na all", "same again"."""
-        if self.index.entry(" ".join(words)) is not None:
-            return False
         found = self.lex.context_before.find(words, 1)
-        if found is not None and self.lex.repeat.whole(words[: found[0]]):
+        again = found is not None and self.lex.repeat.whole(words[: found[0]])
+        meanings = self.lex.meanings.get(words)
+        if (not again and meanings is None) or self.index.entry(" ".join(words)) is not None:
+            return False
+        if again:
             self.ops.append(CartOp(OpKind.REPEAT))
             return True  # "same again for my brother"
         for meaning, kind in _COMMANDS:
-            if self.lex.phrases[meaning].whole(words):
+            if meanings and meaning in meanings:
                 if kind is K.CLEAR:
                     self.ops.append(CartOp(OpKind.CLEAR))
                 elif kind is K.REPEAT:

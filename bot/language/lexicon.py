@@ -31,6 +31,9 @@ class Phrases:
     members: frozenset[Words]
     by_first: Mapping[str, tuple[Words, ...]]  # longest first, so the longest one wins
     by_last: Mapping[str, tuple[Words, ...]]
+    # first (last) word -> the lengths of the phrases it starts (ends), longest first
+    starts: Mapping[str, tuple[int, ...]]
+    ends: Mapping[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, phrases: Iterable[Words]) -> Phrases:
@@ -45,6 +48,8 @@ class Phrases:
             frozenset(unique),
             MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
             MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
+            _lengths(by_first),
+            _lengths(by_last),
         )
 
     def whole(self, words: Words) -> bool:
@@ -53,29 +58,42 @@ class Phrases:
 
     def prefix(self, words: Words) -> int:
         """How many words the longest phrase takes at the start of `words` (0: none)."""
-        if not words:
-            return 0
-        for phrase in self.by_first.get(words[0], ()):
-            if words[: len(phrase)] == phrase:
-                return len(phrase)
+        lengths = self.starts.get(words[0]) if words else None
+        if lengths is not None:
+            for length in lengths:
+                if length <= len(words) and words[:length] in self.members:
+                    return length
         return 0
 
     def suffix(self, words: Words) -> int:
         """How many words the longest phrase takes at the end of `words` (0: none)."""
-        if not words:
-            return 0
-        for phrase in self.by_last.get(words[-1], ()):
-            if len(words) >= len(phrase) and words[-len(phrase) :] == phrase:
-                return len(phrase)
+        lengths = self.ends.get(words[-1]) if words else None
+        if lengths is not None:
+            for length in lengths:
+                if length <= len(words) and words[-length:] in self.members:
+                    return length
         return 0
 
     def find(self, words: Words, start: int = 0) -> tuple[int, int] | None:
         """The first (position, length) of a phrase in `words` at or after `start`."""
-        first = self.by_first
-        for i in range(start, len(words)):
-            if words[i] in first and (taken := self.prefix(words[i:])):
-                return i, taken
+        starts, members, end = self.starts, self.members, len(words)
+        if starts.keys().isdisjoint(words):
+            return None  # no word of `words` starts a phrase
+        for i in range(start, end):
+            lengths = starts.get(words[i])
+            if lengths is not None:
+                for length in lengths:
+                    if i + length <= end and words[i : i + length] in members:
+                        return i, length
         return None
+
+
+def _lengths(indexed: Mapping[str, list[Words]]) -> Mapping[str, tuple[int, ...]]:
+    """Word -> the distinct lengths of its phrases, longest first."""
+    return {
+        word: tuple(sorted({len(p) for p in found}, reverse=True))
+        for word, found in indexed.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -90,12 +108,22 @@ class Lexicon:
     phrases: Mapping[str, Phrases]
     # "swap {old} for {new}" as a regex, with the words it needs ("swap", "for")
     replace: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
+    # a word -> the positions in `replace` of the templates it is one of the needed words of
+    replace_triggers: Mapping[str, tuple[int, ...]]
     vocabulary: Mapping[str, frozenset[str]]  # pack code -> its words not in English
+    speakers: Mapping[str, tuple[str, ...]]  # a word not in English -> the packs it is in
     replies_language: Mapping[str, str]
     switches: Mapping[Words, str]  # "english please" -> "en"
     not_numbers: Mapping[str, frozenset[str]]  # "do" is no number before "you"
     synonyms: Mapping[str, str]  # "chaha" is "chai"
     singles: Mapping[str, frozenset[str]]  # meaning -> its one-word phrases, as words
+    meanings: Mapping[Words, frozenset[str]]  # a phrase -> every meaning it has
+
+    def __post_init__(self) -> None:
+        # Each meaning's phrases as an attribute of its own ("lex.request"), found directly.
+        for meaning, phrases in self.phrases.items():
+            if meaning not in self.__dataclass_fields__:
+                object.__setattr__(self, meaning, phrases)
 
     def __getattr__(self, meaning: str) -> Phrases:
         try:
@@ -105,10 +133,10 @@ class Lexicon:
 
     def detect(self, words: Words) -> str | None:
         """The pack whose own words the message uses most, if any (English otherwise None)."""
-        scores = {
-            code: sum(word in vocabulary for word in words)
-            for code, vocabulary in self.vocabulary.items()
-        }
+        scores = dict.fromkeys(self.vocabulary, 0)
+        for word in words:
+            for code in self.speakers.get(word, ()):
+                scores[code] += 1
         best = max(scores, key=scores.__getitem__, default=None)
         return best if best is not None and scores[best] > 0 else None
 
@@ -171,6 +199,15 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
             else:
                 phrases.setdefault(meaning, []).extend(words_of(text) for text in texts)
     english = _vocabulary(packs[0])
+    vocabulary = {
+        code: frozenset(_vocabulary(pack) - english)
+        for code, pack in zip(codes, packs, strict=True)
+        if code != BASE
+    }
+    replace = tuple(
+        (_replace_pattern(t), frozenset(words_of(re.sub(r"\{old\}|\{new\}", " ", t))))
+        for t in sorted(set(templates), key=len, reverse=True)
+    )
     return Lexicon(
         codes=codes,
         numbers=MappingProxyType(numbers),
@@ -178,15 +215,13 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         ordinals=MappingProxyType(ordinals),
         units=MappingProxyType(units),
         phrases=MappingProxyType({k: Phrases.of(v) for k, v in phrases.items()}),
-        replace=tuple(
-            (_replace_pattern(t), frozenset(words_of(re.sub(r"\{old\}|\{new\}", " ", t))))
-            for t in sorted(set(templates), key=len, reverse=True)
-        ),
-        vocabulary=MappingProxyType(
+        replace=replace,
+        replace_triggers=_triggers(replace),
+        vocabulary=MappingProxyType(vocabulary),
+        speakers=MappingProxyType(
             {
-                code: frozenset(_vocabulary(pack) - english)
-                for code, pack in zip(codes, packs, strict=True)
-                if code != BASE
+                word: tuple(code for code, words in vocabulary.items() if word in words)
+                for word in set().union(*vocabulary.values())
             }
         ),
         replies_language=MappingProxyType(
@@ -197,6 +232,7 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
             {k: frozenset(p[0] for p in v if len(p) == 1) for k, v in phrases.items()}
         ),
         not_numbers=MappingProxyType({k: frozenset(v) for k, v in not_numbers.items()}),
+        meanings=_meanings(phrases),
         switches=MappingProxyType(
             {
                 words_of(text): code
@@ -205,6 +241,28 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
             }
         ),
     )
+
+
+def _triggers(
+    replace: tuple[tuple[re.Pattern[str], frozenset[str]], ...],
+) -> Mapping[str, tuple[int, ...]]:
+    """For each template one of its needed words (the longest, likely the rarest): a message
+    without that word need not be tried against it."""
+    found: dict[str, list[int]] = {}
+    for position, (_, needed) in enumerate(replace):
+        # A template needing no word at all is filed under "", which every message has.
+        found.setdefault(max(sorted(needed), key=len, default=""), []).append(position)
+    return MappingProxyType({word: tuple(positions) for word, positions in found.items()})
+
+
+def _meanings(phrases: Mapping[str, list[Words]]) -> Mapping[Words, frozenset[str]]:
+    """Each phrase with the meanings it has."""
+    found: dict[Words, set[str]] = {}
+    for meaning, members in phrases.items():
+        for phrase in members:
+            if phrase:
+                found.setdefault(phrase, set()).add(meaning)
+    return MappingProxyType({phrase: frozenset(m) for phrase, m in found.items()})
 
 
 def _vocabulary(pack: Mapping[str, Any]) -> set[str]:

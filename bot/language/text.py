@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 Words = tuple[str, ...]
 
@@ -38,6 +39,7 @@ _ELONGATED = re.compile(
 )
 # A minus sign stuck to a number at the start of a word: "-1 jollof" is not one jollof.
 _NEGATIVE = re.compile(r"(?<![\w.])[-\u2212](?=\d)")
+_MAX_KEPT_CHARS = 4096  # distinct characters remembered by the translation table
 _LIST_MARKER = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-•·*])[ \t]+", re.MULTILINE)
 
 
@@ -48,18 +50,17 @@ def tokens(text: str) -> Words:
     numbers or bullets that start the lines of a list are not words.
     """
     text = _without_list_markers(unicodedata.normalize("NFKC", text))
-    # Accents are dropped ("ẹ káàárọ̀" is "e kaaro"); letters of their own (ɛ, ɔ) stay.
-    bare = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
-    )
-    folded = _STOP.sub(f" {SEP} ", unicodedata.normalize("NFKC", bare).casefold())
-    negative = {match.start() for match in _NEGATIVE.finditer(folded)}
-    kept = "".join("-" if i in negative else _keep(char) for i, char in enumerate(folded))
+    if text.isascii():  # nothing to normalise or strip: ASCII folds by lower-casing
+        folded = _STOP.sub(f" {SEP} ", text.lower())
+    else:
+        # Accents are dropped ("ẹ káàárọ̀" is "e kaaro"); letters of their own (ɛ, ɔ) stay.
+        bare = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
+        )
+        folded = _STOP.sub(f" {SEP} ", unicodedata.normalize("NFKC", bare).casefold())
+    kept = "-".join(part.translate(_KEPT) for part in _NEGATIVE.split(folded))
     words = _DIGIT_LETTER.sub(" ", kept).split()
-    # A mark with no letter to sit on (the U+FE0F after an emoji) is not a word.
-    return tuple(
-        _canonical(w) for w in words if w in (SEP, ASK, "/") or any(c.isalnum() for c in w)
-    )
+    return tuple(word for w in words if (word := _word(w)) is not None)
 
 
 def words_of(text: str) -> Words:
@@ -78,6 +79,31 @@ def _keep(char: str) -> str:
     if char.isalnum() or unicodedata.category(char).startswith("M"):
         return char
     return _CHAR_MAP.get(char, " ")
+
+
+class _KeptChars(dict[int, str]):
+    """What each character becomes in the words (itself, a separator, a space or nothing),
+    worked out the first time it is seen; a translation table for `str.translate`."""
+
+    def __missing__(self, code: int) -> str:
+        kept = _keep(chr(code))
+        if len(self) < _MAX_KEPT_CHARS:
+            self[code] = kept
+        return kept
+
+
+_KEPT = _KeptChars()
+
+
+@lru_cache(maxsize=65_536)
+def _word(word: str) -> str | None:
+    """A split-off word in its one spelling; None when it holds no letter or digit.
+
+    A mark with no letter to sit on (the U+FE0F after an emoji) is not a word.
+    """
+    if word in (SEP, ASK, "/") or any(c.isalnum() for c in word):
+        return _canonical(word)
+    return None
 
 
 def _canonical(word: str) -> str:
