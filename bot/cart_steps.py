@@ -10,7 +10,6 @@ from bot.chat_step import CHECKOUT_STATES, State, StepBase, short_name
 from bot.intents import Intent, IntentKind
 from bot.language import lexicon
 from orders_core.domain import format_money
-from orders_core.services.tenants import tenant_settings
 
 
 class CartSteps(StepBase):
@@ -64,7 +63,7 @@ class CartSteps(StepBase):
         )
 
     def _edit(self) -> CartEdit:
-        limit = tenant_settings(self.tenant).max_line_quantity
+        limit = self.settings.max_line_quantity
         return CartEdit(self.lines, self.catalog, self.data, limit, self.lang)
 
     def edit(self, intent: Intent) -> str:

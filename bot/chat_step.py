@@ -5,6 +5,7 @@ Shared by the cart steps, the checkout steps and the conversation itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +18,7 @@ from bot import wording
 from bot.cart import CartLine
 from bot.intents import CatalogEntry
 from orders_core.models import Customer, Order, Product, Tenant
-from orders_core.services.tenants import tenant_settings
+from orders_core.tenant_settings import TenantSettings
 
 MAX_ADDRESS = 500
 MIN_ADDRESS = 2  # "VI" (Victoria Island) is an address in Lagos
@@ -62,9 +63,11 @@ class StepBase:
 
     session: Session
     tenant: Tenant
+    settings: TenantSettings
     customer: Customer
     incoming: Incoming
-    products: list[Product]
+    products: Sequence[Product]
+    product_by_code: Mapping[str, Product]
     catalog: tuple[CatalogEntry, ...]
     by_code: dict[str, CatalogEntry]
     lines: list[CartLine]
@@ -84,7 +87,7 @@ class StepBase:
 
     @property
     def packs(self) -> tuple[str, ...]:
-        settings = tenant_settings(self.tenant)
+        settings = self.settings
         return wording.tenant_packs(settings.languages, self.currency)
 
     @property

@@ -18,7 +18,6 @@ from orders_core.schemas import (
     OrderItemIn,
 )
 from orders_core.services.orders import change_delivery_address, place_order
-from orders_core.services.tenants import tenant_settings
 
 
 class CheckoutSteps(StepBase):
@@ -41,10 +40,10 @@ class CheckoutSteps(StepBase):
             return replies.address_needed(
                 self.lines,
                 self.currency,
-                delivery_fee=tenant_settings(self.tenant).delivery_fee,
+                delivery_fee=self.settings.delivery_fee,
                 lang=self.lang,
             )
-        if self.state == State.AWAITING_CONFIRMATION or not tenant_settings(self.tenant).delivers:
+        if self.state == State.AWAITING_CONFIRMATION or not self.settings.delivers:
             return self._place()
         # Delivery: show the fee and where it goes before the YES that places it.
         self.state = State.AWAITING_CONFIRMATION
@@ -80,13 +79,13 @@ class CheckoutSteps(StepBase):
         return saved + "\n" + wording.order_hint(self.lang, self.example)
 
     def _needs_address(self) -> bool:
-        return tenant_settings(self.tenant).delivers and not self._known_address()
+        return self.settings.delivers and not self._known_address()
 
     def _known_address(self) -> str | None:
         return self.data.get("address") or self.customer.address
 
     def _checkout_summary(self) -> str:
-        settings = tenant_settings(self.tenant)
+        settings = self.settings
         return replies.checkout_reply(
             self.lines,
             self.currency,
@@ -97,7 +96,7 @@ class CheckoutSteps(StepBase):
         )
 
     def _place(self) -> str:
-        settings = tenant_settings(self.tenant)
+        settings = self.settings
         address = self._known_address() if settings.delivers else None
         location = self.data.get("location") if address == self.data.get("address") else None
         data = OrderCreate(
@@ -118,7 +117,11 @@ class CheckoutSteps(StepBase):
         )
         try:
             order = place_order(
-                self.session, self.tenant, data, actor=f"customer:{self.incoming.phone}"
+                self.session,
+                self.tenant,
+                data,
+                actor=f"customer:{self.incoming.phone}",
+                catalog=self.product_by_code,
             )
         except DomainError as exc:
             self.state = State.CART
@@ -147,11 +150,7 @@ class CheckoutSteps(StepBase):
     def _change_pending_address(self, address: str) -> bool:
         """Move a still-pending order to `address` and tell staff; False when it has moved on."""
         order = self._latest_order(lock=True)
-        if (
-            order is None
-            or order.status != OrderStatus.PENDING
-            or not tenant_settings(self.tenant).delivers
-        ):
+        if order is None or order.status != OrderStatus.PENDING or not self.settings.delivers:
             return False
         change_delivery_address(
             self.session, order, address, actor=f"customer:{self.incoming.phone}"

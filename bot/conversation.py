@@ -7,8 +7,9 @@ cases, and returns a reply saying what was understood and what to do next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,15 +26,17 @@ from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
 from orders_core.domain import CancelReason, Channel, OrderStatus
-from orders_core.models import Conversation, Tenant
+from orders_core.models import Conversation, Product
 from orders_core.schemas import (
     CancelIn,
 )
-from orders_core.services.catalog import list_products
 from orders_core.services.customers import upsert_customer
 from orders_core.services.orders import cancel_order
-from orders_core.services.tenants import tenant_settings
+from orders_core.tenant_cache import TenantSnapshot
 
+# The customer's last inbound time is rewritten at most this often: a value older by less
+# than this only makes WhatsApp's 24-hour window look shorter, never longer.
+INBOUND_TOUCH_EVERY = timedelta(minutes=1)
 # A second request for a person within this time does not alert staff again.
 HUMAN_ALERT_EVERY = timedelta(minutes=30)
 # While an address is awaited, these are answers, not addresses.
@@ -84,7 +87,7 @@ def lock_conversation(session: Session, tenant_id: int, phone: str, now: datetim
 
 def respond(
     session: Session,
-    tenant: Tenant,
+    business: TenantSnapshot,
     conversation: Conversation,
     incoming: Incoming,
     *,
@@ -98,23 +101,24 @@ def respond(
     """
     customer = upsert_customer(
         session,
-        tenant.id,
+        business.tenant.id,
         incoming.phone,
         name=incoming.profile_name,
         whatsapp=True if incoming.channel == Channel.WHATSAPP else None,
     )
-    customer.last_inbound_at = now
-    products = list_products(session, tenant.id, available_only=False)
-    catalog = tuple(
-        CatalogEntry(p.code, p.name, tuple(p.aliases), p.unit_price, p.available) for p in products
-    )
-    by_code = {entry.code: entry for entry in catalog}
+    last_seen = customer.last_inbound_at
+    if last_seen is None or not timedelta(0) <= now - _aware(last_seen) < INBOUND_TOUCH_EVERY:
+        customer.last_inbound_at = now
+    catalog = business.memo("chat_catalog", lambda: _catalog(business.products))
+    by_code = business.memo("chat_by_code", lambda: {entry.code: entry for entry in catalog})
     step = _Step(
         session=session,
-        tenant=tenant,
+        tenant=business.tenant,
+        settings=business.settings,
         customer=customer,
         incoming=incoming,
-        products=products,
+        products=business.products,
+        product_by_code=business.by_code,
         catalog=catalog,
         by_code=by_code,
         lines=load_cart(conversation.cart, by_code),
@@ -128,11 +132,25 @@ def respond(
         step.lines, step.state = [], State.BROWSING
         notices.append(replies.expired_notice(int(cart_ttl.total_seconds() // 60)))
     text = step.run()
-    conversation.cart = dump_cart(step.lines)
-    conversation.state = step.state.value
-    conversation.data = step.data
+    cart = dump_cart(step.lines)
+    if conversation.cart != cart:
+        conversation.cart = cart
+    if conversation.state != step.state.value:
+        conversation.state = step.state.value
+    if conversation.data != step.data:
+        conversation.data = step.data
     conversation.last_activity_at = now
     return Reply("\n\n".join([*notices, text]), step.order_id)
+
+
+def _catalog(products: Sequence[Product]) -> tuple[CatalogEntry, ...]:
+    return tuple(
+        CatalogEntry(p.code, p.name, tuple(p.aliases), p.unit_price, p.available) for p in products
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _state(value: str) -> State:
@@ -185,7 +203,7 @@ class _Step(CartSteps, CheckoutSteps):
         return self._with_pending_question(text)
 
     def on_greet(self, intent: Intent) -> str:
-        custom = tenant_settings(self.tenant).greeting
+        custom = self.settings.greeting
         name = f" {self.customer.name}" if self.customer.name else ""
         hello = custom or wording.say(self.lang, "greeting", name=name, business=self.tenant.name)
         text = hello + "\n" + wording.order_hint(self.lang, self.example)
@@ -212,7 +230,7 @@ class _Step(CartSteps, CheckoutSteps):
         if order is None:
             return replies.no_orders(self.hint)
         self.order_id = order.id
-        return replies.order_status(order, self.lang, tenant_settings(self.tenant).business_kind)
+        return replies.order_status(order, self.lang, self.settings.business_kind)
 
     def on_cancel(self, intent: Intent) -> str:
         if self.lines:
@@ -241,7 +259,7 @@ class _Step(CartSteps, CheckoutSteps):
         if order is not None and order.status not in (OrderStatus.CANCELLED, OrderStatus.DELIVERED):
             self.order_id = order.id
             return replies.cannot_cancel(
-                order, self.tenant.name, self.lang, tenant_settings(self.tenant).business_kind
+                order, self.tenant.name, self.lang, self.settings.business_kind
             )
         return replies.nothing_to_cancel(self.example)
 

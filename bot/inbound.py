@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation import Incoming, SharedLocation, lock_conversation, respond
-from bot.outbound import queue_message
+from bot.outbound import new_message
 from bot.replies import EMPTY_TWIML, twiml
-from bot.staff import is_staff, respond_to_staff
+from bot.staff import respond_to_staff
 from orders_core.db import Database
 from orders_core.models import Message, Tenant, utcnow
-from orders_core.phones import split_address
+from orders_core.phones import normalize_phone, split_address
 from orders_core.settings import Settings
+from orders_core.tenant_cache import TenantSnapshot, tenant_cache
 
 MAX_MEDIA = 10
 # Twilio delivers at most 1,600 characters; anything longer is not read past that.
@@ -50,26 +51,29 @@ class BadInbound(ValueError):
     """The form is not a message we can answer (no usable From address)."""
 
 
+class UnknownNumber(LookupError):
+    """No business uses the number the message was sent to."""
+
+
 class _Replayed(Exception):
     """The MessageSid was stored already: this request is a retry or a concurrent copy."""
 
 
 def handle_inbound(
     db: Database,
-    tenant: Tenant,
     form: Mapping[str, str],
     *,
     settings: Settings,
     now: datetime | None = None,
 ) -> str:
-    """Process one trusted inbound message to `tenant` and return the TwiML answer.
+    """Process one trusted inbound message and return the TwiML answer.
 
-    `tenant` is the one `tenant_by_number` found for the form's `To` (staff loaded).
-
-    The message row, the conversation step, any order placed or changed, staff alerts and
-    the recorded reply commit in one transaction. A MessageSid seen before (even one being
+    The business is the one whose sender is the form's `To`. Everything the message causes
+    happens in one transaction: the conversation step, any order placed or changed, staff
+    alerts, the inbound row and the recorded reply. A MessageSid seen before (even one being
     processed concurrently) changes nothing and is answered with an empty <Response/>.
-    Raises BadInbound when `From` is not a phone address.
+    Raises BadInbound when `From` is not a phone address, UnknownNumber when `To` is no
+    business's number.
     """
     now = now or utcnow()
     # PostgreSQL text and JSONB cannot hold NUL characters; nothing legitimate sends them.
@@ -78,39 +82,59 @@ def handle_inbound(
         channel, phone = split_address(form.get("From", ""))
     except ValueError as exc:
         raise BadInbound(f"From is not a phone address: {exc}") from None
+    number = _business_number(form.get("To", ""))
     incoming = _incoming(form, channel, phone)
     try:
         with db.write() as session:
-            tenant = session.merge(tenant, load=False)
-            message = _record(session, tenant, form, incoming, now)
-            reply, order_id = _answer(session, tenant, incoming, settings, now)
-            if order_id is not None:
-                message.order_id = order_id
-            queue_message(
-                session,
-                tenant,
-                to_phone=phone,
-                channel=channel,
-                kind="reply",
-                body=reply,
-                order_id=order_id,
-                status="sent",
+            business = tenant_cache(db).by_number(session, number) if number else None
+            if business is None:
+                raise UnknownNumber(number)
+            reply, order_id = _answer(session, business, incoming, settings, now)
+            # Written last and whole: a repeated MessageSid fails here and undoes everything.
+            session.add(_inbound_row(business.tenant, form, incoming, order_id, now))
+            session.add(
+                new_message(
+                    business.tenant,
+                    to_phone=phone,
+                    channel=channel,
+                    kind="reply",
+                    body=reply,
+                    order_id=order_id,
+                    status="sent",
+                    now=now,
+                )
             )
+            try:
+                session.flush()
+            except IntegrityError:
+                raise _Replayed from None
     except _Replayed:
         return EMPTY_TWIML
     return twiml(reply)
 
 
+def _business_number(to: str) -> str | None:
+    try:
+        return normalize_phone(to)
+    except ValueError:
+        return None
+
+
 def _answer(
-    session: Session, tenant: Tenant, incoming: Incoming, settings: Settings, now: datetime
+    session: Session,
+    business: TenantSnapshot,
+    incoming: Incoming,
+    settings: Settings,
+    now: datetime,
 ) -> tuple[str, int | None]:
+    tenant = business.tenant
     conversation = lock_conversation(session, tenant.id, incoming.phone, now)
-    if is_staff(tenant, incoming.phone):
+    if incoming.phone in business.staff_phones:
         conversation.last_activity_at = now
         return respond_to_staff(session, tenant, incoming.phone, incoming.text), None
     result = respond(
         session,
-        tenant,
+        business,
         conversation,
         incoming,
         cart_ttl=timedelta(minutes=settings.cart_ttl_minutes),
@@ -153,14 +177,14 @@ def _location(form: Mapping[str, str]) -> SharedLocation | None:
     return SharedLocation(latitude, longitude, label.strip() or None)
 
 
-def _record(
-    session: Session,
+def _inbound_row(
     tenant: Tenant,
     form: Mapping[str, str],
     incoming: Incoming,
+    order_id: int | None,
     now: datetime,
 ) -> Message:
-    """Store the inbound message first: its unique sid is what drops repeats."""
+    """The inbound message as stored: its unique sid is what drops repeats."""
     payload: dict[str, Any] = {k: form[k] for k in KEPT_FIELDS if form.get(k)}
     message = Message(
         tenant_id=tenant.id,
@@ -170,6 +194,7 @@ def _record(
         from_number=form.get("From", "")[:40],
         to_number=form.get("To", "")[:40],
         customer_phone=incoming.phone,
+        order_id=order_id,
         kind="chat",
         body=form.get("Body"),
         media=_media(form),
@@ -178,9 +203,4 @@ def _record(
         created_at=now,
         updated_at=now,
     )
-    session.add(message)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise _Replayed from None
     return message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,9 +11,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from orders_core import versioning
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled server connection idle for longer than this is pinged before use; busy ones are not.
+IDLE_PING_SECONDS = 30.0
 
 
 def normalize_url(url: str) -> str:
@@ -28,13 +34,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
     _configure_sqlite(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a connection that sat idle (the server may have closed it) before handing it out.
+
+    A round trip on every checkout would cost a busy server a fifth of its requests; one
+    after a quiet spell costs nothing. A dead connection is replaced by the pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError("pooled connection is gone") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -70,6 +100,9 @@ class Database:
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
         self._read = sessionmaker(engine, expire_on_commit=False)
+        # Per-process copies of what this database holds, each checked by its own version.
+        self.caches: dict[str, Any] = {}
+        versioning.install()
 
     @classmethod
     def from_url(cls, url: str) -> Database:

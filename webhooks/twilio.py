@@ -14,11 +14,9 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
-from bot.inbound import BadInbound, handle_inbound
+from bot.inbound import BadInbound, UnknownNumber, handle_inbound
 from bot.receipts import record_receipt
 from orders_core.models import utcnow
-from orders_core.phones import normalize_phone
-from orders_core.services.tenants import tenant_by_number
 from webhooks.context import db, services
 
 log = logging.getLogger(__name__)
@@ -61,15 +59,10 @@ def messages() -> Response:
     """An inbound WhatsApp/SMS message: answered in TwiML, processed once per MessageSid."""
     verify_signature()
     form = request.form.to_dict(flat=True)
-    with db().read() as session:
-        try:
-            tenant = tenant_by_number(session, normalize_phone(form.get("To", "")))
-        except ValueError:
-            tenant = None
-    if tenant is None:
-        abort(404, "No business uses this number")
     try:
-        twiml = handle_inbound(db(), tenant, form, settings=services().settings, now=now())
+        twiml = handle_inbound(db(), form, settings=services().settings, now=now())
+    except UnknownNumber:
+        abort(404, "No business uses this number")
     except BadInbound as exc:
         abort(400, str(exc))
     return Response(twiml, content_type=TWIML)

@@ -24,6 +24,9 @@ class Tenant(Base):
     sms_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     next_order_number: Mapped[int] = mapped_column(default=1001)
+    # Bumped by every change to the tenant, its staff or its catalog (orders_core.versioning):
+    # each process's cached copy (orders_core.tenant_cache) is reloaded when it moves.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     staff: Mapped[list[StaffMember]] = relationship(

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.inbound import handle_inbound
+from bot.inbound import UnknownNumber, handle_inbound
 from orders_core.db import Database
 from orders_core.demo import DEMO_STAFF
 from orders_core.models import (
@@ -20,7 +20,7 @@ from orders_core.models import (
     TimelineEvent,
 )
 from orders_core.services.orders import get_order
-from orders_core.services.tenants import get_tenant, tenant_by_number, update_tenant_settings
+from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import Clock, WhatsApp, post_concurrently
@@ -414,20 +414,18 @@ def test_gibberish_says_what_to_do(whatsapp: WhatsApp) -> None:
 def test_handle_inbound_is_callable_without_flask(
     database: Database, tenant: TenantInfo, settings: Settings, clock: Clock
 ) -> None:
-    """The local simulator calls the same function the webhook does."""
+    """The webhook's work is a plain function of the database and the form."""
     form = {"From": "whatsapp:+2348055555555", "To": "whatsapp:+14155238886", "Body": "1 water",
             "MessageSid": "SMsimulator0001", "ProfileName": "Sim"}  # fmt: skip
 
-    with database.read() as session:
-        business = tenant_by_number(session, "+14155238886")
-    assert business is not None
-
-    twiml = handle_inbound(database, business, form, settings=settings, now=clock.now)
-    replay = handle_inbound(database, business, form, settings=settings, now=clock.now)
+    twiml = handle_inbound(database, form, settings=settings, now=clock.now)
+    replay = handle_inbound(database, form, settings=settings, now=clock.now)
 
     assert "Bottled Water" in twiml and twiml.startswith("<?xml")
     assert replay.endswith("<Response />")
     assert conversation(database, "+2348055555555").cart[0]["quantity"] == 1
+    with pytest.raises(UnknownNumber):
+        handle_inbound(database, {**form, "To": "whatsapp:+14155230000"}, settings=settings)
 
 
 def test_a_question_at_the_address_step_is_not_taken_as_the_address(

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('sms_number', sa.String(length=20), nullable=True),
     sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('next_order_number', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', orders_core.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
     sa.UniqueConstraint('sms_number', name=op.f('uq_tenants_sms_number')),
