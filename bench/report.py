@@ -56,6 +56,7 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": sum(r["requests"] for r in rounds),
         "errors": dict(errors),
         "max_lag_ms": max((r["max_lag_ms"] for r in rounds), default=0.0),
+        "generator_cpu_s": round(sum(r["cpu_s"] for r in rounds), 2),
     }
 
 

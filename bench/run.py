@@ -183,9 +183,11 @@ class Session:
     def rounds(self) -> None:
         """Warm both servers up, then every bundle's rounds, product and floor alternating."""
         if self.args.warmup > 0:
-            for side in ("product", "floor"):
-                warm = Measurement("warmup", side, "webhook", "concurrency", self.args.workers)
-                self.measure(warm, self.args.warmup)
+            kinds = {m.kind for bundle in self.group.bundles for m in bundle.measurements}
+            for kind in sorted(kinds & {"webhook", "api_create"}):
+                for side in ("product", "floor"):
+                    warm = Measurement("warmup", side, kind, "concurrency", self.args.workers)
+                    self.measure(warm, self.args.warmup)
         total = max(bundle.rounds for bundle in self.group.bundles)
         for r in range(total):
             for bundle in self.group.bundles:
@@ -256,14 +258,14 @@ def progress(where: str, m: Measurement, result: dict[str, Any]) -> None:
     print(
         f"  {where} {m.name}: {figures['throughput']:,.1f}/s, "
         f"p99 {report.latency(figures['latency_ms']['p99'])}, {result['requests']:,} requests, "
-        f"{errors} errors {result['errors'] or ''}",
+        f"{errors} errors {result['errors'] or ''}(generator CPU {result['cpu_s']:.1f} s)",
         file=sys.stderr,
         flush=True,
     )
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
-    """The command line, with --smoke's tiny sizes applied where not given explicitly."""
+    """The command line; --smoke makes its tiny sizes the defaults (flags still win)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(BUNDLES)}")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each side (3)")
@@ -288,10 +290,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: seconds, not minutes")
     args = parser.parse_args(argv)
     if args.smoke:
-        given = {a.split("=")[0].lstrip("-").replace("-", "_") for a in argv or sys.argv[1:]}
-        for key, value in SMOKE.items():
-            if key not in given:
-                setattr(args, key, value)
+        parser.set_defaults(**SMOKE)
+        args = parser.parse_args(argv)
     return args
 
 
