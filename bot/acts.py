@@ -18,6 +18,9 @@ K = IntentKind
 _MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
 _WINDOW = 12  # words read after an "i want" or a number found inside a long phrase
 _TRIES = 8  # places inside one long phrase where an order may start
+# The phrases that say what to do with a piece's items, at its start and at its end.
+_VERB_LEADS = frozenset({"request", "add", "remove", "set", "only"})
+_VERB_TAILS = frozenset({"remove_after", "add_after", "set_after"})
 
 
 @dataclass
@@ -318,6 +321,8 @@ class ActReader(ItemReader):
     def has_verb(self, words: Words) -> bool:
         """Whether a piece says itself what to do with its items."""
         lex = self.lex
+        if not lex.opens(words, _VERB_LEADS) and not lex.closes(words, _VERB_TAILS):
+            return False
         return any(
             phrases.prefix(words)
             for phrases in (lex.request, lex.add, lex.remove, lex.phrases["set"], lex.only)

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field, replace
 from bot.intents import CartOp, CatalogEntry, Context, IntentKind, ItemRequest, OpKind, Unmatched
 from bot.language import Lexicon, Words
 from bot.matching import NEAR_MISS, CatalogIndex
-from bot.quantities import Amount, leading_amount, number, trailing_amount
+from bot.quantities import Amount, leading_amount, may_count, number, trailing_amount
 
 _WITH = frozenset({"with"})
+# What strip_request takes off the start and the end of a phrase.
+_REQUEST_LEADS = frozenset({"request", "add", "polite", "connectors", "only"})
+_REQUEST_TAILS = frozenset({"request_after", "add_after", "polite"})
+_POLITE = frozenset({"polite"})
 _MAX_DEPTH = 2
 _MAX_PHRASE = 14  # words in the longest phrase read as one or a few items
 
@@ -186,6 +190,8 @@ class ItemReader:
 
     def split(self, words: Words) -> _Found | None:
         """ "jollof with chicken", "2 jollof 1 chapman", "chapati tatu chai mbili" as lines."""
+        if _WITH.isdisjoint(words) and not may_count(self.lex, words):
+            return None  # nothing to split at
         cuts = [
             i
             for i, w in enumerate(words)
@@ -231,6 +237,8 @@ class ItemReader:
         """The words without "i want", "nipe", "bhejo", courtesy and connectors at the edges."""
         lex, signal = self.lex, False
         while words:
+            if not lex.opens(words, _REQUEST_LEADS) and not lex.closes(words, _REQUEST_TAILS):
+                break
             if taken := lex.request.prefix(words) or lex.add.prefix(words):
                 words, signal = words[taken:], True
             elif (
@@ -267,10 +275,15 @@ class ItemReader:
 
     def trim(self, words: Words) -> Words:
         """`words` without courtesy words at both ends."""
-        polite, names = self.lex.polite, self.context.names
+        lex, names = self.lex, self.context.names
+        polite = lex.polite
+        if not words or not (
+            lex.opens(words, _POLITE) or lex.closes(words, _POLITE) or words[0] in names
+        ):
+            return words  # no courtesy word and no name at either end
         while words:
             taken = polite.prefix(words) or (1 if words[0] in names else 0)
-            longer = (self.lex.request, self.lex.remove, self.lex.add, self.lex.phrases["set"])
+            longer = (lex.request, lex.remove, lex.add, lex.phrases["set"])
             if not taken or any(verbs.prefix(words) > taken for verbs in longer):
                 break  # "hata do maziwa": "hata" starts a verb here
             if self.index.entry(" ".join(words)) is not None:

@@ -49,6 +49,9 @@ class Amount:
         return max(round(total), 1) if total > 0 else 0
 
 
+_NO_AMOUNT = Amount()
+
+
 def number(lex: Lexicon, words: Words, i: int) -> tuple[float, int] | None:
     """The number written at words[i] and how many words it takes, if one is there.
 
@@ -58,7 +61,7 @@ def number(lex: Lexicon, words: Words, i: int) -> tuple[float, int] | None:
     if i >= len(words):
         return None
     word = words[i]
-    if word not in lex.numbers and word not in lex.fractions and not word[:1].isdecimal():
+    if word not in lex.number_words and not word[:1].isdecimal():
         return None  # most words: no digit to start with and no number word
     value: float | None = None
     if word.isdecimal():
@@ -84,6 +87,11 @@ def number(lex: Lexicon, words: Words, i: int) -> tuple[float, int] | None:
     return value, 1
 
 
+def may_count(lex: Lexicon, words: Words) -> bool:
+    """Whether a number may be written somewhere in `words` (False: surely none is)."""
+    return not lex.number_words.isdisjoint(words) or any(w[:1].isdecimal() for w in words)
+
+
 def _is_decimal(word: str) -> bool:
     head, dot, tail = word.partition(".")
     return bool(dot) and head.isdecimal() and tail.isdecimal() and len(word) <= _MAX_DIGITS + 2
@@ -91,6 +99,13 @@ def _is_decimal(word: str) -> bool:
 
 def leading_amount(lex: Lexicon, words: Words) -> tuple[Amount, Words]:
     """The amount a phrase starts with ("2", "x2", "2 x", "a dozen", "3 packets of", "2kg")."""
+    if not words or (
+        words[0] not in _TIMES
+        and words[0] not in lex.units
+        and words[0] not in lex.number_words
+        and not words[0][:1].isdecimal()
+    ):
+        return _NO_AMOUNT, words  # neither a number nor a unit first: no amount
     i, amount = 0, Amount()
     if words[:1] and words[0] in _TIMES and (found := number(lex, words, 1)):
         return Amount(count=found[0]), words[1 + found[1] :]

@@ -23,6 +23,8 @@ _COMMANDS = (
     ("human", K.HUMAN), ("repeat", K.REPEAT),
 )  # fmt: skip
 _SOCIAL = frozenset({K.YES, K.NO, K.GREET, K.THANKS})
+_SOCIAL_MEANINGS = ("greet", "chatter", "thanks", "yes", "no")  # in the order they are tried
+_SOCIAL_OPENERS = frozenset(_SOCIAL_MEANINGS)
 
 
 @dataclass
@@ -113,7 +115,9 @@ class Reader(ActReader):
 
     def social_prefix(self, words: Words) -> int:
         """Greetings and chit-chat at the start of a piece that still goes on."""
-        for meaning in ("greet", "chatter", "thanks", "yes", "no"):
+        if not self.lex.opens(words, _SOCIAL_OPENERS):
+            return 0
+        for meaning in _SOCIAL_MEANINGS:
             taken = self.lex.phrases[meaning].prefix(words)
             if not taken or taken >= len(words) or self.index.entry(" ".join(words)) is not None:
                 continue

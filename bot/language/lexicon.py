@@ -118,6 +118,11 @@ class Lexicon:
     synonyms: Mapping[str, str]  # "chaha" is "chai"
     singles: Mapping[str, frozenset[str]]  # meaning -> its one-word phrases, as words
     meanings: Mapping[Words, frozenset[str]]  # a phrase -> every meaning it has
+    # a word -> the meanings with a phrase starting (ending) with it: no other meaning's
+    # phrase can start (end) a piece whose first (last) word it is
+    openers: Mapping[str, frozenset[str]]
+    closers: Mapping[str, frozenset[str]]
+    number_words: frozenset[str]  # the words of `numbers` and `fractions`
 
     def __post_init__(self) -> None:
         # Each meaning's phrases as an attribute of its own ("lex.request"), found directly.
@@ -130,6 +135,14 @@ class Lexicon:
             return self.phrases[meaning]
         except KeyError:
             raise AttributeError(meaning) from None
+
+    def opens(self, words: Words, meanings: frozenset[str]) -> bool:
+        """Whether a phrase of one of `meanings` may start `words` (False: surely none does)."""
+        return bool(words) and not meanings.isdisjoint(self.openers.get(words[0], ()))
+
+    def closes(self, words: Words, meanings: frozenset[str]) -> bool:
+        """Whether a phrase of one of `meanings` may end `words` (False: surely none does)."""
+        return bool(words) and not meanings.isdisjoint(self.closers.get(words[-1], ()))
 
     def detect(self, words: Words) -> str | None:
         """The pack whose own words the message uses most, if any (English otherwise None)."""
@@ -208,13 +221,14 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         (_replace_pattern(t), frozenset(words_of(re.sub(r"\{old\}|\{new\}", " ", t))))
         for t in sorted(set(templates), key=len, reverse=True)
     )
+    sets = {meaning: Phrases.of(members) for meaning, members in phrases.items()}
     return Lexicon(
         codes=codes,
         numbers=MappingProxyType(numbers),
         fractions=MappingProxyType(fractions),
         ordinals=MappingProxyType(ordinals),
         units=MappingProxyType(units),
-        phrases=MappingProxyType({k: Phrases.of(v) for k, v in phrases.items()}),
+        phrases=MappingProxyType(sets),
         replace=replace,
         replace_triggers=_triggers(replace),
         vocabulary=MappingProxyType(vocabulary),
@@ -233,6 +247,9 @@ def lexicon(codes: tuple[str, ...]) -> Lexicon:
         ),
         not_numbers=MappingProxyType({k: frozenset(v) for k, v in not_numbers.items()}),
         meanings=_meanings(phrases),
+        openers=_edges({meaning: p.starts for meaning, p in sets.items()}),
+        closers=_edges({meaning: p.ends for meaning, p in sets.items()}),
+        number_words=frozenset((*numbers, *fractions)),
         switches=MappingProxyType(
             {
                 words_of(text): code
@@ -253,6 +270,15 @@ def _triggers(
         # A template needing no word at all is filed under "", which every message has.
         found.setdefault(max(sorted(needed), key=len, default=""), []).append(position)
     return MappingProxyType({word: tuple(positions) for word, positions in found.items()})
+
+
+def _edges(words_by_meaning: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
+    """Word -> the meanings it is in, from meaning -> its words."""
+    found: dict[str, set[str]] = {}
+    for meaning, words in words_by_meaning.items():
+        for word in words:
+            found.setdefault(word, set()).add(meaning)
+    return MappingProxyType({word: frozenset(m) for word, m in found.items()})
 
 
 def _meanings(phrases: Mapping[str, list[Words]]) -> Mapping[Words, frozenset[str]]:
