@@ -18,6 +18,8 @@ K = IntentKind
 _MAX_BARE_WORDS = 3  # longer phrases without a quantity or "i want" are chatter, not products
 _WINDOW = 12  # words read after an "i want" or a number found inside a long phrase
 _TRIES = 8  # places inside one long phrase where an order may start
+_QUESTION_ORDER = ("price_question", "availability_question", "question_after")
+_QUESTIONS = frozenset(_QUESTION_ORDER)
 # The phrases that say what to do with a piece's items, at its start and at its end.
 _VERB_LEADS = frozenset({"request", "add", "remove", "set", "only"})
 _VERB_TAILS = frozenset({"remove_after", "add_after", "set_after"})
@@ -29,8 +31,10 @@ class ActReader(ItemReader):
 
     def question(self, words: Words, *, asked: bool) -> bool:
         """ "how much is jollof", "una get ofada", "samosa ka rate kya hai", "jollof?"."""
+        if not asked and self.lex.starters(_QUESTIONS).isdisjoint(words):
+            return False  # no question phrase, and no question mark
         rest, found, strong = list(words), False, False
-        for meaning in ("price_question", "availability_question", "question_after"):
+        for meaning in _QUESTION_ORDER:
             while (hit := self.lex.phrases[meaning].find(tuple(rest))) is not None:
                 start, length = hit
                 del rest[start : start + length]

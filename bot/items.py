@@ -19,6 +19,10 @@ _WITH = frozenset({"with"})
 _REQUEST_LEADS = frozenset({"request", "add", "polite", "connectors", "only"})
 _REQUEST_TAILS = frozenset({"request_after", "add_after", "polite"})
 _POLITE = frozenset({"polite"})
+# Where a wish ("no onions", "extra pepper", "well done") or context ("for my son") is.
+_NOTE_BEFORE = frozenset({"modifier_before", "modifier_words"})
+_NOTE_OR_CONTEXT = frozenset({*_NOTE_BEFORE, "context_before"})
+_NOTE_AFTER = frozenset({"modifier_after"})
 _MAX_DEPTH = 2
 _MAX_PHRASE = 14  # words in the longest phrase read as one or a few items
 
@@ -43,6 +47,7 @@ class ItemReader:
     lex: Lexicon
     index: CatalogIndex
     context: Context
+    language: str | None = None  # the pack the message's words came from, when not English
     ops: list[CartOp] = field(default_factory=list)
     asks: list[ItemRequest] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
@@ -131,12 +136,15 @@ class ItemReader:
             return exact, ""
         lex = self.lex
         marks = []  # where a wish or context starts, or one ends the phrase
-        for i in range(1, len(words)):
-            tail = words[i:]
-            is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
-            is_context = lex.context_before.prefix(tail)
-            if is_note or is_context or lex.modifier_after.suffix(tail):
-                marks.append((i, " ".join(tail) if not is_context or is_note else ""))
+        if lex.closes(words, _NOTE_AFTER) or not lex.starters(_NOTE_OR_CONTEXT).isdisjoint(
+            words[1:]
+        ):
+            for i in range(1, len(words)):
+                tail = words[i:]
+                is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
+                is_context = lex.context_before.prefix(tail)
+                if is_note or is_context or lex.modifier_after.suffix(tail):
+                    marks.append((i, " ".join(tail) if not is_context or is_note else ""))
         for fuzzy in (False, True):
             if fuzzy and (match := self.index.match(words)).entry is not None:
                 return match.entry, ""
@@ -145,7 +153,7 @@ class ItemReader:
                 found = self.index.match(head).entry if fuzzy else self.index.entry(" ".join(head))
                 if found is not None:
                     return found, note
-        for i in range(1, len(words)):
+        for i in range(1, len(words) if lex.opens(words, _NOTE_BEFORE) else 0):
             head = words[:i]
             negative = lex.negative.prefix(head) > 0
             if not negative and (
@@ -200,10 +208,13 @@ class ItemReader:
             and not self.lex.modifier_before.prefix(words[i:])
         ]
         candidates = [[words[: cuts[0]], words[cuts[0] + 1 :]]] if cuts else []
+        numeric, units = self.lex.number_words, self.lex.units
         numbers = [
             i
-            for i in range(len(words))
-            if number(self.lex, words, i) is not None and words[i] not in self.lex.units
+            for i, w in enumerate(words)
+            if (w in numeric or w[:1].isdecimal())  # a cheap look first: most words are not
+            and number(self.lex, words, i) is not None
+            and w not in units
         ]
         lead = [
             i
@@ -345,8 +356,11 @@ class ItemReader:
         """The sentence split at connectors ("and", "na", "aur"), never inside a name."""
         parts: list[Words] = []
         start = i = 0
+        connectors = self.lex.connectors
+        if connectors.starts.keys().isdisjoint(words):
+            return [words] if words else []  # no connector anywhere
         while i < len(words):
-            taken = self.lex.connectors.prefix(words[i:])
+            taken = connectors.prefix(words[i:]) if words[i] in connectors.starts else 0
             if (
                 taken
                 and i > start

@@ -97,7 +97,10 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if switch is not None:
         return Intent(K.LANGUAGE, text=switch)
     index = _index(catalog)
-    language = lex.detect(tuple(w for w in words if fold(w) not in index.holders))
+    # Words of a product's name say nothing of the language.
+    language = lex.detect(
+        tuple(w for w in words if w in lex.speakers and fold(w) not in index.holders)
+    )
     address = _address(text)
     if address is not None:
         return Intent(K.ADDRESS, text=address, language=language)
@@ -108,15 +111,15 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     )
     if names != context.names:
         context = replace(context, names=names)
-    intent = Reader(lex, index, context).read(read)
+    intent = Reader(lex, index, context, language=language).read(read)
     if intent.kind in (K.UNKNOWN, K.GREET, K.NO):
         joined = " ".join(words)
         kind = _keyword_kind(joined, _BEFORE_ITEMS) or _keyword_kind(joined, _AFTER_ITEMS)
         if kind is not None and (not intent.unmatched or kind in (K.CANCEL, K.HUMAN, K.STATUS)):
-            intent = Intent(kind)
+            intent = Intent(kind, language=language)
     if intent.kind in (K.CANCEL, K.HUMAN):
-        intent = Intent(intent.kind, text=text.strip())
-    return replace(intent, language=language) if language else intent
+        intent = Intent(intent.kind, text=text.strip(), language=language)
+    return intent
 
 
 # The indexes of the catalogs last parsed against, by identity: a tenant's catalog is one

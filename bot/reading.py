@@ -171,7 +171,7 @@ class Reader(ActReader):
         elif self.weak and not self.commands:
             unclear = [u for u, closeness in self.weak if closeness >= NEAR_MISS]
             text = "" if unclear else " ".join(u.text for u, _ in self.weak)
-            return Intent(K.UNKNOWN, unmatched=tuple(unclear), text=text)
+            return Intent(K.UNKNOWN, unmatched=tuple(unclear), text=text, language=self.language)
         elif self.notes:
             kind = K.EDIT
         elif social:
@@ -188,6 +188,7 @@ class Reader(ActReader):
             asks=tuple(dict.fromkeys(self.asks)),
             then=then,
             notes=tuple(self.notes),
+            language=self.language,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -123,6 +123,10 @@ class Lexicon:
     openers: Mapping[str, frozenset[str]]
     closers: Mapping[str, frozenset[str]]
     number_words: frozenset[str]  # the words of `numbers` and `fractions`
+    # meanings -> the words their phrases start with, worked out when first asked
+    _starters: dict[frozenset[str], frozenset[str]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Each meaning's phrases as an attribute of its own ("lex.request"), found directly.
@@ -135,6 +139,17 @@ class Lexicon:
             return self.phrases[meaning]
         except KeyError:
             raise AttributeError(meaning) from None
+
+    def starters(self, meanings: frozenset[str]) -> frozenset[str]:
+        """Every word a phrase of one of `meanings` starts with: a phrase of theirs can be
+        inside some words only if one of these is among them."""
+        found = self._starters.get(meanings)
+        if found is None:
+            found = frozenset(
+                word for word, its in self.openers.items() if not meanings.isdisjoint(its)
+            )
+            self._starters[meanings] = found
+        return found
 
     def opens(self, words: Words, meanings: frozenset[str]) -> bool:
         """Whether a phrase of one of `meanings` may start `words` (False: surely none does)."""

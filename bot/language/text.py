@@ -32,6 +32,7 @@ _CHAR_MAP = {
 }
 # A full stop ends a sentence unless it sits inside a number ("1.5").
 _STOP = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_DIGIT = re.compile(r"\d")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _ELONGATED = re.compile(
     r"(?P<hi>h+i+)|(?P<hello>he+l+o+)|(?P<hey>he+y+)|(?P<yes>ye+s+)|(?P<no>no+)|(?P<ok>ok+)"
@@ -58,8 +59,11 @@ def tokens(text: str) -> Words:
             c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
         )
         folded = _STOP.sub(f" {SEP} ", unicodedata.normalize("NFKC", bare).casefold())
-    kept = "-".join(part.translate(_KEPT) for part in _NEGATIVE.split(folded))
-    words = _DIGIT_LETTER.sub(" ", kept).split()
+    if _DIGIT.search(folded) is None:  # no number: no sign to keep, no "2kg" to cut
+        words = folded.translate(_KEPT).split()
+    else:
+        kept = "-".join(part.translate(_KEPT) for part in _NEGATIVE.split(folded))
+        words = _DIGIT_LETTER.sub(" ", kept).split()
     return tuple(word for w in words if (word := _word(w)) is not None)
 
 
