@@ -48,7 +48,7 @@ class ActReader(ItemReader):
         ):
             return False  # "i fit get 2 fried rice?", "tran samosa joie che" ask for them
         if asked and not found and not number(self.lex, words, 0) and not self.has_verb(words):
-            named = self.named_inside(words)
+            named = self.index.named_inside(words)
             if named is not None:  # "is the jollof spicy?"
                 self.asks.append(ItemRequest(named.code, named.name, 0))
                 self.last = named.code
@@ -69,7 +69,7 @@ class ActReader(ItemReader):
         if not found and (amount.written or self.lex.request.prefix(words)):
             return False  # "can i get 2 jollof?" is an order
         match = self.index.match(name)
-        entry = match.entry or (self.named_inside(name) if found else None)
+        entry = match.entry or (self.index.named_inside(name) if found else None)
         if entry is not None:
             self.asks.append(ItemRequest(entry.code, entry.name, 0))
             self.last = entry.code
@@ -246,7 +246,7 @@ class ActReader(ItemReader):
         if (
             not found.lines
             and self.lex.context_before.prefix(words)
-            and not self.named_inside(words)
+            and not self.index.named_inside(words)
         ):
             return  # "for 4 people", "1 baje tak": when and for whom, not what
         if not found.lines:
@@ -262,7 +262,7 @@ class ActReader(ItemReader):
                     found = inner
                     break
         if not found.lines and not found.asked and len(words) > 2:
-            named = self.named_inside(words)
+            named = self.index.named_inside(words)
             if named is not None:  # "your waakye sweet paa": a mention, for "give me 3"
                 self.last = named.code
                 return

@@ -77,7 +77,9 @@ class ItemReader:
         original = words
         words, signal = self.strip_request(words)
         if not words or (
-            signal and self.lex.context_before.prefix(words) and self.named_inside(words) is None
+            signal
+            and self.lex.context_before.prefix(words)
+            and self.index.named_inside(words) is None
         ):
             return _Found()  # "order for the office:" names no product
         whole = self.index.entry(" ".join(words))
@@ -136,15 +138,15 @@ class ItemReader:
             return exact, ""
         lex = self.lex
         marks = []  # where a wish or context starts, or one ends the phrase
-        if lex.closes(words, _NOTE_AFTER) or not lex.starters(_NOTE_OR_CONTEXT).isdisjoint(
-            words[1:]
-        ):
-            for i in range(1, len(words)):
-                tail = words[i:]
-                is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
-                is_context = lex.context_before.prefix(tail)
-                if is_note or is_context or lex.modifier_after.suffix(tail):
-                    marks.append((i, " ".join(tail) if not is_context or is_note else ""))
+        starters, after = lex.starters(_NOTE_OR_CONTEXT), lex.closes(words, _NOTE_AFTER)
+        for i in range(1, len(words)):
+            if not after and words[i] not in starters:
+                continue  # no wish or context starts here, and none ends the phrase
+            tail = words[i:]
+            is_note = lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail)
+            is_context = lex.context_before.prefix(tail)
+            if is_note or is_context or lex.modifier_after.suffix(tail):
+                marks.append((i, " ".join(tail) if not is_context or is_note else ""))
         for fuzzy in (False, True):
             if fuzzy and (match := self.index.match(words)).entry is not None:
                 return match.entry, ""
@@ -169,18 +171,21 @@ class ItemReader:
         that name nothing; a wish becomes the line's note."""
         lex = self.lex
         cuts = [*range(1, len(words)), *range(len(words) - 1, max(len(words) - 5, 0), -1)]
+        starters = lex.starters(_NOTE_OR_CONTEXT)
         for n, i in enumerate(cuts):
             tail = words[i:]
-            is_note = bool(lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail))
-            marked = is_note or lex.context_before.prefix(tail)
+            is_note, marked = False, 0
+            if words[i] in starters:
+                is_note = bool(lex.modifier_before.prefix(tail) or lex.modifier_words.prefix(tail))
+                marked = is_note or lex.context_before.prefix(tail)
             if not marked and (n < len(words) - 1 or self.counted(tail)):
                 continue  # first the cuts at a wish or "for ...", then words that name nothing
-            if not is_note and self.named_inside(tail) is not None:
+            if not is_note and self.index.named_inside(tail) is not None:
                 continue
             head = self.read_item(words[:i], default=default)
             if not head.lines or head.unmatched or head.reference:
                 continue
-            named = self.named_inside(words[:i])
+            named = self.index.named_inside(words[:i])
             if (
                 not marked
                 and len(tail) < 2
@@ -340,18 +345,6 @@ class ItemReader:
         else:
             self.notes.append(note)
 
-    def named_inside(self, words: Words) -> CatalogEntry | None:
-        """The one product named word for word somewhere inside `words`, if exactly one is."""
-        spans = self.index.spans(words)
-        found = {
-            entry.code: entry
-            for length in range(1, min(self.index.longest, len(words)) + 1)
-            for start in range(len(words) - length + 1)
-            if spans[start] >= length - 1
-            and (entry := self.index.entry(" ".join(words[start : start + length]))) is not None
-        }
-        return next(iter(found.values())) if len(found) == 1 else None
-
     def pieces(self, words: Words) -> list[Words]:
         """The sentence split at connectors ("and", "na", "aur"), never inside a name."""
         parts: list[Words] = []
@@ -364,7 +357,7 @@ class ItemReader:
             if (
                 taken
                 and i > start
-                and not self.inside_name(words, i)
+                and not self.index.inside_name(words, i)
                 and not _in_number(self.lex, words, i)
                 and not self.in_question(words, i)
             ):
@@ -381,22 +374,6 @@ class ItemReader:
         return any(
             p.prefix(words[i - 1 :]) >= 2 for p in (lex.availability_question, lex.price_question)
         )
-
-    def inside_name(self, words: Words, i: int) -> bool:
-        """Whether words[i] is part of a product name such as "rice and stew"."""
-        spans = self.index.spans(words)
-        if not spans[i]:
-            return False  # words[i] would be a name's word before its last: it is none
-        for length in range(2, self.index.longest + 1):
-            for start in range(max(0, i - length + 1), i + 1):
-                if (
-                    start + length <= len(words)
-                    and spans[start] >= length - 1
-                    and start < i < start + length - 1
-                    and self.index.entry(" ".join(words[start : start + length]))
-                ):
-                    return True
-        return False
 
 
 def _in_number(lex: Lexicon, words: Words, i: int) -> bool:

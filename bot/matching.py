@@ -26,6 +26,8 @@ _ALTERNATIVE_CUTOFF = 50  # below this a product is no alternative to a sold-out
 _NEAR_CACHE = 20_000  # typed words remembered per catalog
 _NAMED_CACHE = 20_000  # phrases looked up by name remembered per catalog
 _MATCHED_CACHE = 10_000  # phrases matched remembered per catalog
+_MAX_WORD_LENGTHS = 256  # typed word lengths whose vocabulary is remembered
+_NEAR_CUTOFF = _WORD_CUTOFF - 10  # fuzz.ratio at which a typed word is near a name's word
 # Words that join or point at product names but name nothing themselves.
 STOP_WORDS = frozenset({
     "with", "and", "of", "the", "my", "our", "your", "order", "a", "an", "some", "for", "to",
@@ -107,6 +109,7 @@ class CatalogIndex:
     near: dict[str, frozenset[int]] = field(default_factory=dict)  # typed word -> choices
     named: dict[str, CatalogEntry | None] = field(default_factory=dict)  # key -> entry()
     matched: dict[Words, Match] = field(default_factory=dict)  # words -> match()
+    by_length: dict[int, tuple[str, ...]] = field(default_factory=dict)  # length -> sized()
 
     def entry(self, key: str) -> CatalogEntry | None:
         """The product named exactly `key`, singular or plural."""
@@ -118,6 +121,34 @@ class CatalogIndex:
         if len(self.named) < _NAMED_CACHE:
             self.named[key] = found
         return found
+
+    def named_inside(self, words: Words) -> CatalogEntry | None:
+        """The one product named word for word somewhere inside `words`, if exactly one is."""
+        spans = self.spans(words)
+        found = {
+            entry.code: entry
+            for length in range(1, min(self.longest, len(words)) + 1)
+            for start in range(len(words) - length + 1)
+            if spans[start] >= length - 1
+            and (entry := self.entry(" ".join(words[start : start + length]))) is not None
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def inside_name(self, words: Words, i: int) -> bool:
+        """Whether words[i] is inside a product name written in `words` ("rice and stew")."""
+        spans = self.spans(words)
+        if not spans[i]:
+            return False  # words[i] would be a name's word before its last: it is none
+        for length in range(2, self.longest + 1):
+            for start in range(max(0, i - length + 1), i + 1):
+                if (
+                    start + length <= len(words)
+                    and spans[start] >= length - 1
+                    and start < i < start + length - 1
+                    and self.entry(" ".join(words[start : start + length]))
+                ):
+                    return True
+        return False
 
     def spans(self, words: Words) -> list[int]:
         """Per position, how many words from there on are words of names.
@@ -152,15 +183,31 @@ class CatalogIndex:
         for word in typed:
             near = self.near.get(word)
             if near is None:
+                folded = fold(word)
                 close = process.extract(
-                    fold(word), self.vocabulary, scorer=fuzz.ratio, processor=None,
-                    score_cutoff=_WORD_CUTOFF - 10, limit=None,
+                    folded, self.sized(len(folded)), scorer=fuzz.ratio, processor=None,
+                    score_cutoff=_NEAR_CUTOFF, limit=None,
                 )  # fmt: skip
-                near = frozenset(i for _, _, v in close for i in self.holders[self.vocabulary[v]])
+                near = frozenset(i for choice, _, _ in close for i in self.holders[choice])
                 if len(self.near) < _NEAR_CACHE:
                     self.near[word] = near
             found |= near
         return sorted(found)
+
+    def sized(self, length: int) -> tuple[str, ...]:
+        """The vocabulary words long enough and short enough to be near a typed word of
+        `length` characters: fuzz.ratio is at most 200 * shorter / (both lengths), so words
+        of very different lengths cannot reach the cutoff."""
+        found = self.by_length.get(length)
+        if found is None:
+            found = tuple(
+                word
+                for word in self.vocabulary
+                if 200 * min(length, len(word)) >= (_NEAR_CUTOFF - 1) * (length + len(word))
+            )  # one point of slack: rapidfuzz decides, this only leaves out the hopeless
+            if len(self.by_length) < _MAX_WORD_LENGTHS:
+                self.by_length[length] = found
+        return found
 
     def match(self, words: Words) -> Match:
         """The one product `words` name, or None and the closest product names."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.acts import ActReader
 from bot.intents import CartOp, Intent, IntentKind, OpKind
-from bot.language import ASK, SEP, Lexicon, Words
+from bot.language import ASK, SEP, Words
 from bot.matching import NEAR_MISS
 from bot.quantities import number
 
@@ -199,8 +199,3 @@ _OPS_KIND = {
     frozenset({OpKind.CLEAR}): K.CLEAR,
     frozenset({OpKind.REPEAT}): K.REPEAT,
 }
-
-
-def _in_number(lex: Lexicon, words: Words, i: int) -> bool:
-    """Whether words[i] joins a number ("kumi na mbili")."""
-    return i > 0 and (n := number(lex, words, i - 1)) is not None and n[1] == 3
