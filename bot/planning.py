@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import notifications as wording
-from bot.outbound import (
-    new_message,
-)
+from bot.outbound import new_message
 from bot.webhook_delivery import enabled_endpoints, plan_webhooks
 from orders_core.db import Database
 from orders_core.models import (
+    Base,
     Conversation,
     Customer,
     Message,
@@ -108,63 +109,93 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
     return None
 
 
+def _phone(event: OutboxEvent) -> str | None:
+    order = event.data.get("order") or {}
+    return (order.get("customer") or {}).get("phone")
+
+
+class _Known:
+    """What a batch of events needs to know about its customers, read in one query each."""
+
+    def __init__(self, session: Session, events: list[OutboxEvent], tenants: TenantCache) -> None:
+        phones: dict[int, set[str]] = defaultdict(set)
+        web_phones: dict[int, set[str]] = defaultdict(set)
+        for event in events:
+            phone = _phone(event)
+            if not phone:
+                continue
+            phones[event.tenant_id].add(phone)
+            if (event.data.get("order") or {}).get("channel") not in CHAT_CHANNELS:
+                web_phones[event.tenant_id].add(phone)
+        self.languages: dict[tuple[int, str], str] = {}
+        self.on_whatsapp: set[tuple[int, str]] = set()
+        for tenant_id, numbers in phones.items():
+            rows = session.execute(
+                select(Conversation.phone, Conversation.data).where(
+                    Conversation.tenant_id == tenant_id, Conversation.phone.in_(numbers)
+                )
+            )
+            for phone, data in rows:
+                self.languages[(tenant_id, phone)] = str((data or {}).get("lang") or "en")
+        for tenant_id, numbers in web_phones.items():
+            if not tenants.get(tenant_id)[1].notify_web_orders_on_whatsapp:
+                continue
+            found = session.scalars(
+                select(Customer.phone).where(
+                    Customer.tenant_id == tenant_id,
+                    Customer.phone.in_(numbers),
+                    Customer.whatsapp.is_(True),
+                )
+            )
+            self.on_whatsapp.update((tenant_id, phone) for phone in found)
+
+    def language(self, tenant_id: int, phone: str) -> str:
+        """The language the customer chats in (English until the chat learns otherwise)."""
+        return self.languages.get((tenant_id, phone), "en")
+
+
 def _recipient(
-    session: Session, event: OutboxEvent, settings: TenantSettings
+    event: OutboxEvent, settings: TenantSettings, known: _Known
 ) -> tuple[str, str] | None:
     """(phone, channel) of the customer to tell, or None."""
     order = event.data.get("order") or {}
-    phone = (order.get("customer") or {}).get("phone")
+    phone = _phone(event)
     if not phone or not settings.auto_notifications:
         return None
     if order.get("channel") in CHAT_CHANNELS:
         return phone, order["channel"]
     if not settings.notify_web_orders_on_whatsapp:
         return None
-    on_whatsapp = session.scalar(
-        select(Customer.whatsapp).where(
-            Customer.tenant_id == event.tenant_id, Customer.phone == phone
-        )
-    )
-    return (phone, "whatsapp") if on_whatsapp else None
-
-
-def _customer_language(session: Session, tenant_id: int, phone: str) -> str:
-    """The language the customer chats in (English until the chat learns otherwise)."""
-    data = session.scalar(
-        select(Conversation.data).where(
-            Conversation.tenant_id == tenant_id, Conversation.phone == phone
-        )
-    )
-    return str((data or {}).get("lang") or "en")
+    return (phone, "whatsapp") if (event.tenant_id, phone) in known.on_whatsapp else None
 
 
 def _plan_event(
-    session: Session, event: OutboxEvent, tenants: TenantCache, now: datetime
+    event: OutboxEvent, tenants: TenantCache, known: _Known, now: datetime
 ) -> list[Message | WebhookDelivery]:
     """The rows `event` calls for: at most one customer message, one delivery per URL."""
     tenant, settings = tenants.get(event.tenant_id)
     rows: list[Message | WebhookDelivery] = []
-    target = _recipient(session, event, settings)
-    lang = _customer_language(session, event.tenant_id, target[0]) if target else "en"
-    notice = customer_notice(event, tenant.name, lang) if target else None
-    if target and notice:
+    target = _recipient(event, settings, known)
+    if target:
         phone, channel = target
-        rows.append(
-            new_message(
-                tenant,
-                to_phone=phone,
-                channel=channel,
-                kind="notification",
-                body=notice.body,
-                order_id=event.order_id,
-                outbox_event_id=event.id,
-                dedupe_key=f"event:{event.public_id}",
-                not_before=now,
-                now=now,
-                template=notice.template,
-                variables=notice.variables,
+        notice = customer_notice(event, tenant.name, known.language(event.tenant_id, phone))
+        if notice:
+            rows.append(
+                new_message(
+                    tenant,
+                    to_phone=phone,
+                    channel=channel,
+                    kind="notification",
+                    body=notice.body,
+                    order_id=event.order_id,
+                    outbox_event_id=event.id,
+                    dedupe_key=f"event:{event.public_id}",
+                    not_before=now,
+                    now=now,
+                    template=notice.template,
+                    variables=notice.variables,
+                )
             )
-        )
     rows.extend(plan_webhooks(event, tenants.endpoints(event.tenant_id), now=now))
     return rows
 
@@ -189,30 +220,53 @@ def _claim_events(session: Session, now: datetime, limit: int) -> list[OutboxEve
     )
 
 
+def insert_rows(session: Session, rows: Iterable[Base]) -> None:
+    """Insert new (transient) rows with one executemany per table; their ids are not read back."""
+    by_model: dict[type[Base], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        values = {key: value for key, value in vars(row).items() if not key.startswith("_")}
+        by_model[type(row)].append(values)
+    for model, values in by_model.items():
+        session.execute(insert(model.__table__), values)
+
+
+def _retry_later(event: OutboxEvent, exc: Exception, now: datetime) -> None:
+    log.error("planning outbox event %s failed", event.public_id, exc_info=exc)
+    event.attempts += 1
+    event.last_error = f"{type(exc).__name__}: {exc}"
+    event.next_attempt_at = now + backoff(event.attempts)
+    if event.attempts >= MAX_PLAN_ATTEMPTS:
+        event.processed_at = now
+
+
 def plan_outbox(database: Database, *, now: datetime, limit: int = 200) -> int:
     """Turn due outbox events into messages and webhook deliveries, each exactly once.
 
     Returns how many events were processed. A failing event is retried with backoff and
-    given up (processed, with last_error) after MAX_PLAN_ATTEMPTS.
+    given up (processed, with last_error) after MAX_PLAN_ATTEMPTS. A batch costs a fixed
+    number of statements (a few per tenant in it), not a few per event.
     """
     with database.write() as session:
         events = _claim_events(session, now, limit)
+        if not events:
+            return 0
         tenants = TenantCache(session)
+        known = _Known(session, events, tenants)
         rows: list[Message | WebhookDelivery] = []
+        done: list[int] = []
         for event in events:
             try:
-                rows.extend(_plan_event(session, event, tenants, now))
+                rows.extend(_plan_event(event, tenants, known, now))
             except Exception as exc:
-                log.exception("planning outbox event %s failed", event.public_id)
-                event.attempts += 1
-                event.last_error = f"{type(exc).__name__}: {exc}"
-                event.next_attempt_at = now + backoff(event.attempts)
-                if event.attempts >= MAX_PLAN_ATTEMPTS:
-                    event.processed_at = now
+                _retry_later(event, exc, now)
                 continue
-            event.processed_at = now
-        session.add_all(rows)
+            done.append(event.id)
+        insert_rows(session, rows)
+        if done:
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(done))
+                .values(processed_at=now)
+                .execution_options(synchronize_session=False)
+            )
         return len(events)
-
-
-# --- 2. sending ----------------------------------------------------------------------------

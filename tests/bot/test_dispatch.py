@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
+from bench.dispatch import CountingHttpClient, run_dispatch, seed
 from bot.channels import ConsoleChannel, OutboundMessage, SendResult, TwilioChannel, channel_for
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
@@ -19,7 +23,7 @@ from bot.outbound import queue_message
 from bot.planning import plan_outbox
 from bot.staff import alert_staff
 from orders_core.db import Database
-from orders_core.models import Customer, OutboxEvent, TimelineEvent
+from orders_core.models import Customer, Message, OutboxEvent, TimelineEvent, utcnow
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
 from tests.conftest import TenantInfo
@@ -277,3 +281,91 @@ def test_a_staff_alert_refused_outside_the_window_goes_as_the_staff_template(
     assert first["To"] == f"whatsapp:{STAFF}" and first["Body"] == "New order #1001"
     assert second["ContentSid"] == staff_template["content_sid"] and "Body" not in second
     assert json.loads(second["ContentVariables"]) == {"1": "1001", "2": "₦8,500"}
+
+
+# --- statements per batch: a batch costs a fixed number of statements, plus one per send ---
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    """The statements `engine` sends inside the block (BEGIN left out: psycopg sends none)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append(" ".join(statement.split())[:100])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _bench_channel(settings: Settings) -> TwilioChannel:
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    return TwilioChannel(
+        settings.twilio_account_sid, settings.twilio_auth_token, http_client=CountingHttpClient()
+    )
+
+
+def test_planning_costs_the_same_statements_for_5_or_50_events(
+    database: Database, settings: Settings
+) -> None:
+    seed(database, 55)  # status changes of WhatsApp orders, one tenant, customers in the window
+    now = utcnow() + timedelta(seconds=1)
+    with _statements(database.engine) as few:
+        assert plan_outbox(database, now=now, limit=5) == 5
+    with _statements(database.engine) as many:
+        assert plan_outbox(database, now=now, limit=50) == 50
+    # events, tenant, its endpoints, the customers' languages, the messages, events processed
+    assert len(many) == len(few) <= 6, "\n".join(many)
+    with database.read() as session:
+        assert len(session.scalars(select(Message.id)).all()) == 55
+
+
+def test_sending_costs_a_fixed_claim_plus_one_statement_per_send(
+    database: Database, settings: Settings
+) -> None:
+    seed(database, 55)
+    now = utcnow() + timedelta(seconds=1)
+    while plan_outbox(database, now=now, limit=100):
+        pass
+    channel = _bench_channel(settings)
+    runs = {}
+    for size in (5, 50):
+        with _statements(database.engine) as seen:
+            assert send_messages(database, channel, settings, now=now, limit=size) == size
+        records = [s for s in seen if s.startswith("UPDATE messages SET sid=")]
+        runs[size] = [s for s in seen if s not in records]
+        assert len(records) == size, "\n".join(seen)
+    # due messages, their customers, the tenant, `sending` for all; PostgreSQL adds the
+    # SET and RESET of synchronous_commit around the records
+    bound = 4 if database.engine.dialect.name == "sqlite" else 6
+    assert len(runs[50]) == len(runs[5]) <= bound, "\n".join(runs[50])
+
+
+def test_each_send_is_recorded_before_the_next_one_goes(h: Harness, tenant: TenantInfo) -> None:
+    """A delivery receipt can come back at once: the sid must be stored by then."""
+    for _ in range(3):
+        _confirmed_order(h, tenant)
+    while plan_outbox(h.database, now=h.now):
+        pass
+    sids_before_each_send: list[list[str | None]] = []
+
+    class Watching:
+        def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
+            with h.database.read() as session:
+                sids = session.scalars(select(Message.sid).order_by(Message.id))
+                sids_before_each_send.append(list(sids))
+            return h.channel.send(message, status_callback=status_callback)
+
+    send_messages(h.database, Watching(), h.settings, now=h.now)  # type: ignore[arg-type]
+    stored = [sum(sid is not None for sid in sids) for sids in sids_before_each_send]
+    assert stored == [0, 1, 2]
+
+
+def test_the_dispatch_bench_runs(database: Database, settings: Settings) -> None:
+    seed(database, 30)
+    figures = run_dispatch(database, settings, 30, memory=True)
+    assert figures["peak_100"] > 0
