@@ -35,7 +35,7 @@ def test_smoke_run_measures_every_target_without_errors(tmp_path: Path) -> None:
     figures, printed = run_smoke(tmp_path)
 
     labels = [row["target"] for row in figures["rows"]]
-    expected = ["SQLite (gunicorn -w 2)", "SQLite (`chatorders serve`)"]
+    expected = ["SQLite (gunicorn", "SQLite (`chatorders serve`)"]
     if PG_URL:
         expected += ["inbound webhook, PostgreSQL", "offered", "POST /v1/orders",
                      "Idempotency-Key", "GET /v1/orders"]  # fmt: skip
