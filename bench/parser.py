@@ -69,7 +69,7 @@ def messages() -> list[str]:
 
 
 def main() -> None:
-    """Print messages per second, median of the rounds."""
+    """Print messages per second, median of the rounds: by the wall clock and by CPU time."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--menu", type=int, default=500)
@@ -79,20 +79,23 @@ def main() -> None:
     texts = messages()
     context = Context(packs=available_packs())
     parse("warm up", menu, context)
-    rates = []
+    rates, cpu_rates = [], []
     for round_number in range(args.rounds):
         if args.cold:
             menu = tuple(replace(e, code=f"{e.code}_{round_number}") for e in menu)
             parse("warm up", menu, context)  # the index is built per catalog, not per message
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for text in texts:
             parse(text, menu, context)
         rates.append(len(texts) / (time.perf_counter() - start))
+        cpu_rates.append(len(texts) / max(time.process_time() - cpu, 1e-9))
     cold = ", cold (a new catalog every round)" if args.cold else ""
     print(f"menu {len(menu)} products, {len(texts)} messages, {args.rounds} rounds{cold}")
     print(
         f"parser: {statistics.median(rates):,.0f} msg/s (min {min(rates):,.0f}, max {max(rates):,.0f})"
     )
+    # On a shared machine the wall clock counts the time other processes held the core.
+    print(f"per CPU-second of this process: {statistics.median(cpu_rates):,.0f} msg/s")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ import re
 import string
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.intents import CatalogEntry, Context, IntentKind
+from bot.language import SEP, Phrases, tokens
 from bot.language.lexicon import available_packs, lexicon, pack_data
 from bot.parser import parse
 from bot.wording import tenant_packs
@@ -92,3 +95,27 @@ def test_the_main_moments_are_translated(code: str) -> None:
             "did_you_mean", "not_found", "not_understood", "sold_out", "price", "order_status",
             "notice_confirmed", "notice_preparing", "notice_out_for_delivery", "notice_delivered")  # fmt: skip
     assert [key for key in main if key not in replies] == []
+
+
+def test_a_phrase_longer_than_the_words_does_not_take_them() -> None:
+    phrases = Phrases.of([("i", "want"), ("i",), ("thank", "you"), ("you",)])
+    assert phrases.prefix(("i",)) == 1
+    assert phrases.prefix(("i", "want", "rice")) == 2
+    assert phrases.suffix(("you",)) == 1
+    assert phrases.suffix(("rice", "thank", "you")) == 2
+    assert phrases.find(("rice", "i")) == (1, 1)
+    assert phrases.find(("rice", "and", "beans")) is None
+
+
+def test_each_meanings_phrases_can_be_told_by_their_first_and_last_words() -> None:
+    lex = lexicon(available_packs())
+    for meaning, phrases in lex.phrases.items():
+        for phrase in phrases.members:
+            assert meaning in lex.openers[phrase[0]] and meaning in lex.closers[phrase[-1]]
+            assert phrase[0] in lex.starters(frozenset({meaning}))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_is_read_as_any_text_is(text: str) -> None:
+    # "é" is not ASCII, so the text with it goes the general way: the same words, and "e".
+    assert tokens(f"{text}\né") == (*tokens(text), SEP, "e")

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import runpy
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from bot.intents import CatalogEntry, Context, Intent, IntentKind, ItemRequest, OpKind, Unmatched
 from bot.language.lexicon import available_packs
+from bot.matching import catalog_index, fold
 from bot.parser import parse as parse_with
 from tests.bot.parser_cases import CASES, DEMO_CATALOG, JOLLOF, Case
 
 ALL_PACKS = Context(packs=available_packs())
+ROOT = Path(__file__).resolve().parents[2]
+# Names whose words come in every length, run together too ("spicigriledwrap").
+BIG_MENU = (
+    tuple(
+        CatalogEntry(f"prod_{a}_{b}_{c}", f"{a} {b} {c}")
+        for a in ("spicy", "grilled", "fried", "royal", "mini")
+        for b in ("garlic", "lemon", "pepper", "honey", "masala")
+        for c in ("wrap", "burger", "soup", "noodles", "kebab", "bowl", "sandwich", "tacos")
+    )
+    + DEMO_CATALOG
+)
 
 
 def parse(
@@ -120,6 +136,46 @@ def test_an_empty_catalog_still_understands_the_conversation(message: str, kind:
 
 def test_an_empty_catalog_reports_products_as_unmatched() -> None:
     assert parse("2 jollof", []) == Intent(K.UNKNOWN, unmatched=(Unmatched("jollof", (), 2),))
+
+
+def test_several_catalogs_in_turn_are_each_read_as_they_are() -> None:
+    """Indexes are kept per catalog tuple: tenants taking turns never see each other's menu."""
+    lagos = (CatalogEntry("prod_a", "Jollof Rice"),)
+    nairobi = (CatalogEntry("prod_b", "Pilau"),)
+    for _ in range(2):
+        assert [i.code for i in parse("2 jollof", lagos).items] == ["prod_a"]
+        assert parse("2 jollof", nairobi).items == ()
+        assert [i.code for i in parse("2 pilau", nairobi).items] == ["prod_b"]
+
+
+def test_a_catalog_list_changed_in_place_is_read_as_it_is_now() -> None:
+    catalog = [CatalogEntry("prod_a", "Jollof Rice")]
+    assert [i.code for i in parse("2 jollof", catalog).items] == ["prod_a"]
+    catalog[0] = CatalogEntry("prod_b", "Jollof Rice")
+    assert [i.code for i in parse("2 jollof", catalog).items] == ["prod_b"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="abcdeijklmnoprstuwy", min_size=1, max_size=24))
+def test_a_typed_word_is_compared_with_every_name_word_that_can_come_near(word: str) -> None:
+    """Leaving out name words of hopeless lengths changes nothing: the same candidates as a
+    comparison with the whole vocabulary."""
+    index = catalog_index(BIG_MENU)
+    everything = process.extract(
+        fold(word), index.vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=65
+    )
+    expected = {i for choice, _, _ in everything for i in index.holders[choice]}
+    assert set(index.candidates((word,))) == expected
+
+
+def test_the_parser_benchmark_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A smoke run of bench/parser.py (one round, a small menu), cold and warm: no timing."""
+    for extra in ([], ["--cold"]):
+        monkeypatch.setattr(sys, "argv", ["parser.py", "--rounds", "1", "--menu", "60", *extra])
+        runpy.run_path(str(ROOT / "bench" / "parser.py"), run_name="__main__")
+        assert "msg/s" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- any text at all
