@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -328,6 +328,27 @@ def catalog_index(catalog: tuple[CatalogEntry, ...]) -> CatalogIndex:
         parts=tuple(_parts(words) for _, words in terms.values()),
         name_words=frozenset(word for key in exact for word in key.split(" ")),
     )
+
+
+# The indexes of the catalogs last asked about, by identity: a tenant's catalog is one tuple
+# per catalog version, and hashing 500 entries by value costs as much as parsing a message.
+_BY_IDENTITY: dict[int, tuple[tuple[CatalogEntry, ...], CatalogIndex]] = {}
+_MAX_BY_IDENTITY = 64
+
+
+def index_of(catalog: Sequence[CatalogEntry]) -> CatalogIndex:
+    """The index of `catalog`, as `catalog_index` gives it; a tuple asked about lately is
+    found by identity, without hashing its entries."""
+    if not isinstance(catalog, tuple):
+        return catalog_index(tuple(catalog))
+    known = _BY_IDENTITY.get(id(catalog))
+    if known is not None and known[0] is catalog:
+        return known[1]
+    index = catalog_index(catalog)
+    if len(_BY_IDENTITY) >= _MAX_BY_IDENTITY:
+        _BY_IDENTITY.clear()  # catalog versions come and go: start again from those in use
+    _BY_IDENTITY[id(catalog)] = (catalog, index)  # the catalog is kept, so its id stays its own
+    return index
 
 
 def _names(entry: CatalogEntry) -> list[Words]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import ASK, SEP, lexicon, tokens
-from bot.matching import CatalogIndex, catalog_index, fold
+from bot.matching import fold, index_of
 from bot.reading import Reader
 
 K = IntentKind
@@ -96,7 +96,7 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     switch = lex.switches.get(words)
     if switch is not None:
         return Intent(K.LANGUAGE, text=switch)
-    index = _index(catalog)
+    index = index_of(catalog)
     # Words of a product's name say nothing of the language.
     language = lex.detect(
         tuple(w for w in words if w in lex.speakers and fold(w) not in index.holders)
@@ -120,26 +120,6 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if intent.kind in (K.CANCEL, K.HUMAN):
         intent = Intent(intent.kind, text=text.strip(), language=language)
     return intent
-
-
-# The indexes of the catalogs last parsed against, by identity: a tenant's catalog is one
-# tuple per catalog version, and hashing 500 entries by value costs as much as a parse.
-_BY_IDENTITY: dict[int, tuple[tuple[CatalogEntry, ...], CatalogIndex]] = {}
-_MAX_BY_IDENTITY = 64
-
-
-def _index(catalog: Sequence[CatalogEntry]) -> CatalogIndex:
-    """The index of `catalog`: by identity for a tuple seen lately, else by value."""
-    if not isinstance(catalog, tuple):
-        return catalog_index(tuple(catalog))
-    known = _BY_IDENTITY.get(id(catalog))
-    if known is not None and known[0] is catalog:
-        return known[1]
-    index = catalog_index(catalog)
-    if len(_BY_IDENTITY) >= _MAX_BY_IDENTITY:
-        _BY_IDENTITY.clear()  # catalog versions come and go: start again from those in use
-    _BY_IDENTITY[id(catalog)] = (catalog, index)  # the catalog is kept, so its id stays its own
-    return index
 
 
 def _wordless_kind(folded: str) -> IntentKind:
