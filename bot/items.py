@@ -203,8 +203,8 @@ class ItemReader:
 
     def split(self, words: Words) -> _Found | None:
         """ "jollof with chicken", "2 jollof 1 chapman", "chapati tatu chai mbili" as lines."""
-        if _WITH.isdisjoint(words) and not may_count(self.lex, words):
-            return None  # nothing to split at
+        if _WITH.isdisjoint(words) and not may_count(self.lex, words[1:]):
+            return None  # nothing to split at: no "with", no number after the first word
         cuts = [
             i
             for i, w in enumerate(words)

@@ -74,7 +74,8 @@ def words_of(text: str) -> Words:
 
 def _without_list_markers(text: str) -> str:
     """ "1. jollof x2 / 2. chapman": the 1. and 2. number the lines, they are not quantities."""
-    if len(_LIST_MARKER.findall(text)) >= 2 or text.lstrip().startswith(("-", "•", "·")):
+    bulleted = text.lstrip().startswith(("-", "•", "·"))
+    if bulleted or ("\n" in text and len(_LIST_MARKER.findall(text)) >= 2):  # two lines at least
         return _LIST_MARKER.sub("", text)
     return text
 
