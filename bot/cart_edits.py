@@ -15,7 +15,7 @@ from bot import wording
 from bot.cart import CartLine, add_item, note_item, remove_item, set_quantity
 from bot.intents import CartOp, CatalogEntry, Intent, ItemRequest, OpKind
 from bot.language import Lexicon, words_of
-from bot.matching import catalog_index
+from bot.matching import index_of
 
 
 @dataclass
@@ -130,7 +130,7 @@ class CartEdit:
     def sold_out(self, entry: CatalogEntry) -> None:
         """Say the product is sold out, and what is close to it."""
         text = wording.say(self.lang, "sold_out", name=entry.name)
-        instead = catalog_index(self.catalog).closest(entry)
+        instead = index_of(self.catalog).closest(entry)
         if instead:
             names = " / ".join(f"*{other.name}*" for other in instead)
             text += " " + wording.say(self.lang, "sold_out_instead", names=names)

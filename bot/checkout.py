@@ -131,7 +131,6 @@ class CheckoutSteps(StepBase):
             self.tenant,
             replies.new_order_alert(order),
             order_id=order.id,
-            dedupe=f"new-order:{order.id}",
             template="staff.new_order",
             variables=replies.new_order_alert_variables(order),
         )

@@ -32,7 +32,12 @@ class Settings(BaseSettings):
     simulator_enabled: bool = False
     # Outbound webhooks to loopback/private addresses (SSRF) are refused unless this is on.
     webhook_allow_private: bool = False
+    # API requests a minute per business (a key with its own limit is counted apart).
     rate_limit_per_minute: int = Field(default=100, ge=1)
+    # Shared rate-limit counts for several workers or machines; unset: each process counts.
+    redis_url: str | None = None
+    # Names this deployment's counts in a Redis that others may share.
+    rate_limit_key_prefix: str = "chatorders"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     cart_ttl_minutes: int = Field(default=120, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)

@@ -94,12 +94,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
-    """Settings for tests: no Twilio credentials, a known public URL."""
+    """Settings for tests: test Twilio credentials, a known public URL, limits counted in memory."""
     return Settings(
         database_url=database.engine.url.render_as_string(hide_password=False),
         public_base_url="https://chatorders.example.com",
         twilio_account_sid="AC" + "0" * 32,
         twilio_auth_token="test-auth-token",
+        redis_url=None,
     )
 
 

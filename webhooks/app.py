@@ -14,7 +14,7 @@ from webhooks.api import catalog, messages, orders, webhook_endpoints
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
 from webhooks.errors import register_error_handlers
-from webhooks.ratelimit import limiter_for
+from webhooks.ratelimit import init_rate_limits
 
 
 def create_app(
@@ -40,7 +40,8 @@ def create_app(
     database = db or Database.from_url(settings.database_url)
     app.extensions[EXTENSION] = AppServices(settings=settings, db=database, extras=extras or {})
     register_error_handlers(app)
-    init_auth(app, limiter_for(database))
+    init_auth(app)
+    init_rate_limits(app, settings)
 
     for blueprint in (
         health.bp,

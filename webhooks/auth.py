@@ -1,4 +1,4 @@
-"""Bearer API keys for /v1, and the per-key rate limit."""
+"""Bearer API keys for /v1."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from flask import Flask, Response, g, request
 
 from orders_core.models import utcnow
 from orders_core.services.tenants import authenticate, touch_api_key
-from webhooks.context import db, services
+from webhooks.context import db
 from webhooks.errors import error_response
-from webhooks.ratelimit import RateLimiter, retry_after_header
 
 TOUCH_EVERY = timedelta(minutes=5)
 
@@ -22,8 +21,8 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def init_auth(app: Flask, limiter: RateLimiter) -> None:
-    """Require a valid key on every /v1 request and count it against the key's limit."""
+def init_auth(app: Flask) -> None:
+    """Require a valid key on every /v1 request; `g` then names the tenant and the key."""
 
     @app.before_request
     def _authenticate() -> Response | None:
@@ -39,19 +38,9 @@ def init_auth(app: Flask, limiter: RateLimiter) -> None:
             if key is None:
                 return error_response(401, "unauthorized", "Invalid or revoked API key")
             g.tenant_id, g.api_key_id = key.tenant_id, key.id
-            limit = key.rate_limit_per_minute or services().settings.rate_limit_per_minute
+            g.key_rate_limit = key.rate_limit_per_minute
             stale = key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_EVERY
         if stale:
             with db().write() as session:
                 touch_api_key(session, g.api_key_id)
-        retry_after = limiter.hit(g.api_key_id, limit)
-        if retry_after is not None:
-            response = error_response(
-                429,
-                "rate_limited",
-                f"Too many requests: {limit} per minute for this key",
-                details={"limit": limit, "window_seconds": 60},
-            )
-            response.headers["Retry-After"] = retry_after_header(retry_after)
-            return response
         return None

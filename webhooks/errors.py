@@ -93,6 +93,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
+        if isinstance(exc.response, Response):
+            return exc.response  # already in the error shape (a rate limit's answer)
         status = exc.code or 500
         response = error_response(
             status, HTTP_CODES.get(status, "error"), exc.description or exc.name

@@ -1,8 +1,8 @@
 """Idempotency-Key on POST: the first answer is stored and replayed; a changed body is a 409.
 
-The key is claimed inside the same transaction as the work it guards, so two concurrent
-requests with one key do the work once: the second waits on the unique index (or on
-SQLite's single writer) and then replays the first answer.
+The key is recorded inside the same transaction as the work it guards, so two concurrent
+requests with one key commit the work once: the second waits on the unique index (or on
+SQLite's single writer), rolls back, and replays the first answer.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orders_core.models import IdempotencyRecord, utcnow
@@ -44,12 +43,6 @@ def _replay(record: IdempotencyRecord, digest: str) -> Response:
             code="idempotency_key_reused",
             param="Idempotency-Key",
         )
-    if record.response_status is None:
-        raise ApiError(
-            409,
-            "A request with this Idempotency-Key is in progress",
-            code="idempotency_in_progress",
-        )
     response = Response(
         record.response_body, status=record.response_status, mimetype="application/json"
     )
@@ -66,7 +59,13 @@ def _find(session: Session, key: str) -> IdempotencyRecord | None:
 
 
 def run_idempotent(work: Callable[[Session], Response]) -> Response:
-    """Run `work` in one transaction, guarded by the request's Idempotency-Key if it has one."""
+    """Run `work` in one transaction, guarded by the request's Idempotency-Key if it has one.
+
+    The key's record is written last, in the same transaction as the work, so a first
+    request costs one insert. When the key is taken (a retry, or a copy racing this one:
+    the unique index makes it wait for the first to commit), everything done is rolled back
+    and the first answer replayed; a retry whose work would now fail replays too.
+    """
     key = request.headers.get("Idempotency-Key")
     if key is None:
         with db().write() as session:
@@ -79,34 +78,50 @@ def run_idempotent(work: Callable[[Session], Response]) -> Response:
             param="Idempotency-Key",
         )
     digest = _request_hash()
-    expiry = utcnow() - timedelta(hours=services().settings.idempotency_ttl_hours)
-    try:
-        with db().write() as session:
-            record = _find(session, key)
-            if record is not None and record.created_at >= expiry:
-                return _replay(record, digest)
-            if record is not None:
-                session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id))
-            record = IdempotencyRecord(
-                tenant_id=tenant_id(),
-                key=key,
-                method=request.method,
-                path=request.path[:500],
-                request_hash=digest,
-                created_at=utcnow(),
-            )
-            session.add(record)
-            session.flush()
-            response = work(session)
-            record.response_status = response.status_code
-            record.response_body = response.get_data(as_text=True)
-            return response
-    except IntegrityError:
-        with db().read() as session:
-            record = _find(session, key)
-            if record is None:
+    for _attempt in range(2):
+        try:
+            with db().write() as session:
+                response = work(session)
+                session.add(_record(key, digest, response))
+                session.flush()
+                return response
+        except Exception:
+            earlier, expired = _earlier(key)
+            if earlier is not None:
+                return _replay(earlier, digest)
+            if not expired:
                 raise
-            return _replay(record, digest)
+    raise ApiError(409, "This Idempotency-Key is being reused right now; retry", code="conflict")
+
+
+def _earlier(key: str) -> tuple[IdempotencyRecord | None, bool]:
+    """The live record of `key`; or None, and whether an expired one was just removed."""
+    expiry = utcnow() - timedelta(hours=services().settings.idempotency_ttl_hours)
+    with db().write() as session:
+        record = _find(session, key)
+        if record is None:
+            return None, False
+        if _aware(record.created_at) >= expiry:
+            return record, False
+        session.delete(record)
+        return None, True
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _record(key: str, digest: str, response: Response) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        tenant_id=tenant_id(),
+        key=key,
+        method=request.method,
+        path=request.path[:500],
+        request_hash=digest,
+        response_status=response.status_code,
+        response_body=response.get_data(as_text=True),
+        created_at=utcnow(),
+    )
 
 
 def json_response(payload: Any, status: int) -> Response:

@@ -1,104 +1,76 @@
-"""Per-key rate limits: in memory for one process, in the database for many.
+"""API rate limits with flask-limiter: per business by default, per key when a key has its own.
 
-The embedded default (SQLite, one process) counts in memory. With PostgreSQL, where
-gunicorn runs several workers on several machines, the count lives in the database so
-every worker sees the same limit.
+Every business (tenant) gets `RATE_LIMIT_PER_MINUTE` requests a minute (default 100), shared
+by its keys; a key with its own `rate_limit_per_minute` is counted on its own against that
+instead. Counts live in Redis when `REDIS_URL` is set, so every worker and machine shares
+them; otherwise in this process's memory (the embedded default is one process). Counting
+writes nothing to the database.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from typing import Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from flask import Flask, Response, g
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 
-from orders_core.db import Database, is_sqlite
-from orders_core.models import RateLimitWindow
+from orders_core.settings import Settings
+from webhooks.errors import error_response
 
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = 60
 
 
-class RateLimiter(Protocol):
-    """Counts requests per key."""
-
-    def hit(self, key_id: int, limit: int) -> float | None:
-        """Count one request; None if allowed, else the seconds until one is allowed again."""
-        ...
+def storage_uri(settings: Settings) -> str:
+    """Where counts are kept: Redis when configured, else this process's memory."""
+    return settings.redis_url or "memory://"
 
 
-class MemoryRateLimiter:
-    """A sliding 60-second window per key, counted in this process."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._hits: dict[int, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key_id: int, limit: int) -> float | None:
-        """Count one request; None if allowed, else the seconds until one is allowed again."""
-        now = self._clock()
-        with self._lock:
-            hits = self._hits.setdefault(key_id, deque())
-            while hits and hits[0] <= now - WINDOW_SECONDS:
-                hits.popleft()
-            if len(hits) >= limit:
-                return max(hits[0] + WINDOW_SECONDS - now, 0.001)
-            hits.append(now)
-            return None
-
-
-class DatabaseRateLimiter:
-    """Per-minute counters in the database, weighted across two minutes to smooth the edge.
-
-    The estimate is this minute's count plus the previous minute's count scaled by how
-    much of the previous minute still lies inside the last 60 seconds.
-    """
-
-    def __init__(self, database: Database, clock: Callable[[], float] = time.time) -> None:
-        self._db = database
-        self._clock = clock
-        self._insert = sqlite_insert if is_sqlite(database.engine) else pg_insert
-
-    def hit(self, key_id: int, limit: int) -> float | None:
-        """Count one request; None if allowed, else the seconds until one is allowed again."""
-        now = self._clock()
-        window, into = divmod(now, WINDOW_SECONDS)
-        current = int(window)
-        table = RateLimitWindow
-        upsert = self._insert(table).values(key_id=key_id, window=current, count=1)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[table.key_id, table.window], set_={"count": table.count + 1}
-        ).returning(table.count)
-        with self._db.write() as session:
-            count = session.execute(upsert).scalar_one()
-            if count == 1:
-                session.execute(
-                    delete(table).where(table.key_id == key_id, table.window < current - 1)
-                )
-            previous = session.scalar(
-                select(table.count).where(table.key_id == key_id, table.window == current - 1)
-            )
-        weight = 1 - into / WINDOW_SECONDS
-        if count + (previous or 0) * weight <= limit:
-            return None
-        # Too many: wait until this minute's requests alone fit, or the minute turns over.
-        if previous and count <= limit:
-            needed = (count + previous * weight - limit) / previous * WINDOW_SECONDS
-            return max(min(needed, WINDOW_SECONDS - into), 1.0)
-        return max(WINDOW_SECONDS - into, 1.0)
+def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
+    """Limit authenticated /v1 requests; must be installed after authentication."""
+    limit = ApplicationLimit(
+        limit_provider=lambda: f"{_limit(settings)}/minute",
+        key_function=_bucket,
+        scope="api",
+        exempt_when=lambda: "api_key_id" not in g,
+        on_breach=_too_many,
+    )
+    limiter = Limiter(
+        key_func=_bucket,
+        application_limits=[limit],
+        storage_uri=storage_uri(settings),
+        strategy="sliding-window-counter",
+        key_prefix=settings.rate_limit_key_prefix,
+        headers_enabled=False,
+        swallow_errors=True,
+    )
+    limiter.init_app(app)
+    return limiter
 
 
-def limiter_for(database: Database) -> RateLimiter:
-    """The database limiter for a shared server database, the in-memory one for SQLite."""
-    return MemoryRateLimiter() if is_sqlite(database.engine) else DatabaseRateLimiter(database)
+def _limit(settings: Settings) -> int:
+    return g.get("key_rate_limit") or settings.rate_limit_per_minute
+
+
+def _bucket() -> str:
+    if g.get("key_rate_limit"):
+        return f"key:{g.api_key_id}"
+    return f"tenant:{g.tenant_id}"
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    allowed = limit.limit.amount
+    response = error_response(
+        429,
+        "rate_limited",
+        f"Too many requests: {allowed} per minute for this "
+        + ("key" if g.get("key_rate_limit") else "business"),
+        details={"limit": allowed, "window_seconds": WINDOW_SECONDS},
+    )
+    response.headers["Retry-After"] = retry_after_header(limit.window.reset_time - time.time())
+    return response
 
 
 def retry_after_header(seconds: float) -> str:
-    """Retry-After in whole seconds, never 0."""
-    return str(max(math.ceil(seconds), 1))
+    """Retry-After in whole seconds, between 1 and the window."""
+    return str(min(max(math.ceil(seconds), 1), WINDOW_SECONDS))

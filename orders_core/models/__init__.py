@@ -12,7 +12,7 @@ from orders_core.models.orders import (
     TimelineEvent,
 )
 from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
-from orders_core.models.tenants import ApiKey, RateLimitWindow, StaffMember, Tenant
+from orders_core.models.tenants import ApiKey, StaffMember, Tenant
 from orders_core.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "Product",
-    "RateLimitWindow",
     "Refund",
     "StaffMember",
     "Tenant",

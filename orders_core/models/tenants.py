@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders_core.models.base import Base, BigId, utcnow
@@ -64,15 +64,3 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-
-
-class RateLimitWindow(Base):
-    """Requests counted for one API key in one minute, shared by every web worker."""
-
-    __tablename__ = "rate_limit_windows"
-
-    key_id: Mapped[int] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
-    )
-    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # minutes since epoch
-    count: Mapped[int] = mapped_column(default=0)

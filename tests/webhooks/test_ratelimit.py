@@ -1,88 +1,104 @@
-"""Rate limiters: in memory (one process) and in the database (shared by every worker)."""
+"""API rate limits: per business, per key with its own limit, shared by workers through Redis."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import os
+import uuid
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, update
 
 from orders_core.db import Database
-from orders_core.models import ApiKey, RateLimitWindow
+from orders_core.models import ApiKey
+from orders_core.services.tenants import create_api_key
+from orders_core.settings import Settings
 from tests.conftest import TenantInfo
-from webhooks.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, limiter_for
+from tests.webhooks.conftest import assert_error
+from webhooks.app import create_app
+
+REDIS_URL = os.environ.get("REDIS_URL")
 
 
-class Clock:
-    """Seconds since the epoch, moved by hand."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+def _app(settings: Settings, database: Database, **changes: object) -> Flask:
+    return create_app(settings.model_copy(update=changes), db=database)
 
 
-def test_memory_limiter_slides_its_window() -> None:
-    clock = Clock(1000.0)
-    limiter = MemoryRateLimiter(clock)
-
-    assert [limiter.hit(7, 2) for _ in range(2)] == [None, None]
-    assert limiter.hit(7, 2) == 60.0
-    assert limiter.hit(8, 2) is None  # another key has its own count
-    clock.now += 60
-    assert limiter.hit(7, 2) is None
+def _second_key(database: Database, tenant: TenantInfo) -> dict[str, str]:
+    with database.write() as session:
+        secret = create_api_key(session, tenant.id).secret
+    return {"Authorization": f"Bearer {secret}"}
 
 
-def test_two_workers_on_one_database_share_the_limit(
-    database: Database, tenant: TenantInfo
+def test_a_business_shares_its_limit_across_its_keys(
+    settings: Settings, database: Database, tenant: TenantInfo, other_tenant: TenantInfo
 ) -> None:
-    """Two limiters with their own engines stand for two gunicorn workers."""
-    url = database.engine.url.render_as_string(hide_password=False)
-    other = Database.from_url(url)
-    clock = Clock(60 * 1_000_000 + 10.0)
-    first, second = DatabaseRateLimiter(database, clock), DatabaseRateLimiter(other, clock)
-    key = _api_key_id(database)
-    try:
-        answers = [(first if n % 2 else second).hit(key, 4) for n in range(4)]
-        assert answers == [None] * 4
-        wait = first.hit(key, 4)
-        assert wait is not None and 1.0 <= wait <= 50.0
-        assert second.hit(key, 4) is not None
-    finally:
-        other.dispose()
+    client = _app(settings, database, rate_limit_per_minute=3).test_client()
+    second = _second_key(database, tenant)
+    statuses = [client.get("/v1/orders", headers=h).status_code
+                for h in (tenant.headers, second, tenant.headers)]  # fmt: skip
+    assert statuses == [200, 200, 200]
+
+    limited = client.get("/v1/orders", headers=second)
+    error = assert_error(limited, 429, "rate_limited")
+    assert error["details"] == {"limit": 3, "window_seconds": 60}
+    assert "business" in error["message"]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert client.get("/v1/orders", headers=other_tenant.headers).status_code == 200
 
 
-def test_the_previous_minute_counts_in_proportion(database: Database, tenant: TenantInfo) -> None:
-    clock = Clock(60 * 1_000_000 + 30.0)  # half-way through a minute
-    limiter = DatabaseRateLimiter(database, clock)
-    key = _api_key_id(database)
-    for _ in range(10):
-        limiter.hit(key, 100)
+def test_a_key_with_its_own_limit_is_counted_apart(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    second = _second_key(database, tenant)
+    with database.write() as session:
+        session.execute(update(ApiKey).where(ApiKey.id == 1).values(rate_limit_per_minute=1))
+    client = _app(settings, database, rate_limit_per_minute=5).test_client()
 
-    clock.now += 60  # half-way through the next minute: 10 * 0.5 = 5 still count
-    assert [limiter.hit(key, 8) for _ in range(3)] == [None, None, None]
-    assert limiter.hit(key, 8) is not None
-
-
-def test_old_windows_are_cleaned_up(database: Database, tenant: TenantInfo) -> None:
-    clock = Clock(60 * 1_000_000.0)
-    limiter = DatabaseRateLimiter(database, clock)
-    key = _api_key_id(database)
-    for minute in range(5):
-        clock.now = 60 * (1_000_000 + minute)
-        limiter.hit(key, 10)
-
-    with database.read() as session:
-        windows = session.scalar(select(func.count()).select_from(RateLimitWindow))
-    assert windows == 2  # this minute and the one before
+    assert client.get("/v1/orders", headers=tenant.headers).status_code == 200
+    limited = client.get("/v1/orders", headers=tenant.headers)
+    assert "this key" in assert_error(limited, 429, "rate_limited")["message"]
+    assert client.get("/v1/orders", headers=second).status_code == 200
 
 
-def test_sqlite_counts_in_memory_and_postgresql_in_the_database(database: Database) -> None:
-    limiter = limiter_for(database)
-    expected = (
-        MemoryRateLimiter if database.engine.dialect.name == "sqlite" else DatabaseRateLimiter
-    )
-    assert isinstance(limiter, expected)
+def test_webhooks_and_pages_are_not_counted(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    client = _app(settings, database, rate_limit_per_minute=1).test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    assert [client.get("/v1/orders").status_code for _ in range(3)] == [401, 401, 401]
+    assert client.get("/v1/orders", headers=tenant.headers).status_code == 200
 
 
-def _api_key_id(database: Database) -> int:
-    with database.read() as session:
-        return session.scalars(select(ApiKey.id)).one()
+def test_counting_writes_nothing_to_the_database(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    client = _app(settings, database).test_client()
+    client.get("/v1/orders", headers=tenant.headers)  # the key's last use is recorded once
+    writes: list[str] = []
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")):
+            writes.append(statement)
+
+    for _ in range(5):
+        assert client.get("/v1/orders", headers=tenant.headers).status_code == 200
+    assert writes == []
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set")
+def test_workers_share_counts_through_redis(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    """Two apps stand for two gunicorn workers (or machines) behind one Redis."""
+    changes = {"rate_limit_per_minute": 4, "redis_url": REDIS_URL,
+               "rate_limit_key_prefix": f"test-{uuid.uuid4().hex}"}  # fmt: skip
+    first = _app(settings, database, **changes).test_client()
+    second = _app(settings, database, **changes).test_client()
+
+    statuses = [(first if n % 2 else second).get("/v1/orders", headers=tenant.headers).status_code
+                for n in range(4)]  # fmt: skip
+    assert statuses == [200] * 4
+    assert_error(first.get("/v1/orders", headers=tenant.headers), 429, "rate_limited")
+    assert_error(second.get("/v1/orders", headers=tenant.headers), 429, "rate_limited")

@@ -45,7 +45,7 @@ from orders_core.schemas import (
 from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.queries import export_csv, list_orders, order_stats
-from orders_core.services.tenants import get_tenant
+from orders_core.tenant_cache import tenant_cache
 from webhooks.context import db, tenant_id
 from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
@@ -71,8 +71,10 @@ def create_order(body: OrderCreate) -> Response:
     """Place an order priced from the catalog."""
 
     def work(session: Session) -> Response:
-        tenant = get_tenant(session, tenant_id())
-        order = use.place_order(session, tenant, body, actor="api")
+        business = tenant_cache(db()).by_id(session, tenant_id())
+        order = use.place_order(
+            session, business.tenant, body, actor="api", catalog=business.by_code
+        )
         return json_response(order_out(order), 201)
 
     return run_idempotent(work)
@@ -93,8 +95,8 @@ def list_(query: ListParams) -> OrderList:
 def stats(query: StatsParams) -> StatsOut:
     """Counts, revenue and average order value, by status and period."""
     with db().read() as session:
-        tenant = get_tenant(session, tenant_id())
-        return StatsOut.model_validate(order_stats(session, tenant, query))
+        business = tenant_cache(db()).by_id(session, tenant_id())
+        return StatsOut.model_validate(order_stats(session, business.tenant, query))
 
 
 @api_route(bp, "/orders/export", "GET", summary="Export orders as CSV", query=OrderFilters,

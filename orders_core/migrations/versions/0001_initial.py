@@ -191,13 +191,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_tenant_phone_number', ['tenant_id', 'customer_phone', 'number'], unique=False)
         batch_op.create_index('ix_orders_tenant_status_number', ['tenant_id', 'status', 'number'], unique=False)
 
-    op.create_table('rate_limit_windows',
-    sa.Column('key_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('window', sa.BigInteger(), nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['key_id'], ['api_keys.id'], name=op.f('fk_rate_limit_windows_key_id_api_keys'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key_id', 'window', name=op.f('pk_rate_limit_windows'))
-    )
     op.create_table('fulfillments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -405,7 +398,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fulfillments_order_id'))
 
     op.drop_table('fulfillments')
-    op.drop_table('rate_limit_windows')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_tenant_status_number')
         batch_op.drop_index('ix_orders_tenant_phone_number')
