@@ -25,7 +25,7 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +55,8 @@ DISABLE_AFTER = timedelta(days=3)
 TIMEOUT_SECONDS = 10.0
 
 PENDING, DELIVERING, SUCCEEDED, FAILED = "pending", "delivering", "succeeded", "failed"
+
+_Row = TypeVar("_Row", OutboxEvent, WebhookEndpoint)
 
 
 class Sender(Protocol):
@@ -183,7 +185,15 @@ class _Post:
     secret: str
 
 
+def _by_id(session: Session, model: type[_Row], ids: set[int]) -> dict[int, _Row]:
+    """The rows of `model` with these ids, read in one query (none for no ids)."""
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+
+
 def _claim(session: Session, settings: Settings, now: datetime, limit: int) -> list[_Post]:
+    """Lease the due deliveries; their events and endpoints are read in one query each."""
     rows = list(
         session.scalars(
             select(WebhookDelivery)
@@ -196,17 +206,18 @@ def _claim(session: Session, settings: Settings, now: datetime, limit: int) -> l
             .with_for_update(skip_locked=True)
         )
     )
+    if not rows:
+        return []
+    events = _by_id(session, OutboxEvent, {d.outbox_event_id for d in rows})
+    endpoints = _by_id(session, WebhookEndpoint, {d.endpoint_id for d in rows if d.endpoint_id})
     posts = []
     for delivery in rows:
-        endpoint = (
-            session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
-        )
+        endpoint = endpoints.get(delivery.endpoint_id or 0)
         if endpoint is not None and not endpoint.enabled:
             delivery.status, delivery.last_error = FAILED, "endpoint disabled"
             delivery.next_attempt_at, delivery.updated_at = None, now
             continue
-        event = session.get(OutboxEvent, delivery.outbox_event_id)
-        assert event is not None
+        event = events[delivery.outbox_event_id]
         secret = (
             endpoint_secret(settings, endpoint.id, endpoint.salt)
             if endpoint is not None

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from bot.planning import plan_outbox
 from bot.webhook_delivery import (
     DISABLE_AFTER,
     RETRY_DELAYS,
     UrllibSender,
+    deliver_webhooks,
     endpoint_secret,
     order_urls_secret,
     sign,
@@ -264,3 +266,36 @@ def test_the_default_sender_refuses_internal_addresses() -> None:
     for url in ("http://127.0.0.1:9/hook", "http://localhost:6379/", "http://[::1]:2375/"):
         with pytest.raises(OSError, match="non-public"):
             sender(url, b"{}", {})
+
+
+def test_claiming_deliveries_costs_the_same_statements_for_2_or_10(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    _endpoint(h, tenant)
+    for _ in range(6):  # 12 deliveries: the endpoint and the order's own URL for each
+        place(h.database, tenant.id, channel="api", webhook_urls=[ORDER_URL])
+    while plan_outbox(h.database, now=h.now):
+        pass
+    statements: list[str] = []
+    seen_at_each_post: list[int] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def sender(url: str, body: bytes, headers: dict[str, str]) -> int:
+        seen_at_each_post.append(len(statements))
+        return 200
+
+    claims = []
+    event.listen(h.database.engine, "before_cursor_execute", count)
+    try:
+        for size in (2, 10):
+            statements.clear()
+            seen_at_each_post.clear()
+            assert deliver_webhooks(h.database, h.settings, sender, now=h.now, limit=size) == size
+            claims.append(seen_at_each_post[0])
+    finally:
+        event.remove(h.database.engine, "before_cursor_execute", count)
+    # (BEGIN on SQLite) deliveries, their events, their endpoints, all marked delivering
+    bound = 5 if h.database.engine.dialect.name == "sqlite" else 4
+    assert claims[0] == claims[1] <= bound
