@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Update, bindparam, exists, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
-from bot.channels import Channel, OutboundMessage, SendError
+from bot.channels import Channel, OutboundMessage, SendError, SendResult
 from bot.message_outcomes import hold_back, note_on_order, record_error, use_template
 from bot.outbound import NEEDS_TEMPLATE, PENDING, SENDING, SKIPPED
 from bot.planning import TenantCache
@@ -179,11 +179,26 @@ def _claim_messages(database: Database, now: datetime, limit: int) -> tuple[int,
         return len(rows), [_Claimed(m.id, outbound_message(m)) for m in chosen]
 
 
-def _record_failure(database: Database, message_id: int, error: SendError, now: datetime) -> None:
-    with database.write() as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        record_error(session, message, error, now)
+def _record(
+    database: Database,
+    conn: Connection,
+    sent: Update,
+    message_id: int,
+    outcome: SendResult | SendError,
+    now: datetime,
+) -> None:
+    """Commit what became of one send: its sid and status, or what its error calls for."""
+    if isinstance(outcome, SendError):
+        with database.write() as session:  # rare: may touch the order's timeline and outbox
+            message = session.get(Message, message_id)
+            assert message is not None
+            record_error(session, message, outcome, now)
+        return
+    with conn.begin():
+        conn.execute(
+            sent,
+            {"message_id": message_id, "sid": outcome.sid, "status": outcome.status, "now": now},
+        )
 
 
 @contextmanager
@@ -252,21 +267,17 @@ def send_messages(
     with _recording(database) as conn:
         for item in claimed:
             try:
-                result = channel.send(item.outbound, status_callback=callback)
+                outcome: SendResult | SendError = channel.send(
+                    item.outbound, status_callback=callback
+                )
             except SendError as exc:
-                _record_failure(database, item.id, exc, now)
-                continue
+                outcome = exc
             except Exception:
                 log.exception("sending message %s failed unexpectedly", item.id)
                 continue
             try:
-                with conn.begin():
-                    conn.execute(
-                        sent,
-                        {"message_id": item.id, "sid": result.sid, "status": result.status,
-                         "now": now},
-                    )  # fmt: skip
+                _record(database, conn, sent, item.id, outcome, now)
             except DBAPIError:
-                log.exception("recording the send of message %s failed", item.id)
+                log.exception("recording message %s failed; the rest wait for their lease", item.id)
                 break
     return handled

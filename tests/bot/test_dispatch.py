@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
 
 from bench.dispatch import CountingHttpClient, run_dispatch, seed
+from bot import sending
 from bot.channels import ConsoleChannel, OutboundMessage, SendResult, TwilioChannel, channel_for
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
@@ -246,6 +248,32 @@ def test_crash_with_lookup_impossible_is_unknown_not_resent(h: Harness, tenant: 
     assert message.status == "unknown"
     assert len(_failed_events(h)) == 1
     assert timedelta(minutes=6) > SEND_LEASE
+
+
+def test_a_record_that_fails_stops_the_batch_and_nothing_is_sent_twice(
+    h: Harness, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        _confirmed_order(h, tenant)
+    while plan_outbox(h.database, now=h.now):
+        pass
+
+    def database_gone(*_args: object) -> None:
+        raise OperationalError("UPDATE messages", {}, Exception("database is locked"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "_record", database_gone)
+        send_messages(h.database, h.channel, h.settings, now=h.now)
+    assert len(h.recorder.sent) == 1  # the batch stopped at the first record that failed
+    assert [m.status for m in outbound(h.database, tenant.id)] == ["sending"] * 3
+    first = h.recorder.sent[0]["Body"]  # Twilio has it; the two others never left
+    h.recorder.list_answer([{"sid": "SM" + "e" * 32, "status": "sent", "body": first}])
+    h.advance(minutes=6)  # past the lease: reconciled, as after a crash
+    h.dispatch()
+    bodies = [form["Body"] for form in h.recorder.sent]
+    assert len(bodies) == 3 and bodies.count(first) == 1
+    messages = outbound(h.database, tenant.id)
+    assert [(m.status, m.attempts) for m in messages] == [("sent", 1), ("queued", 2), ("queued", 2)]
 
 
 def test_channel_for_picks_twilio_or_the_console(settings: Settings) -> None:
