@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import tempfile
 import time
@@ -18,14 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.channels import TwilioChannel
-from bot.dispatcher import send_messages
 from bot.planning import plan_outbox
+from bot.sending import send_messages
 from orders_core.db import Database
 from orders_core.demo import demo_menu
 from orders_core.migrate import upgrade
@@ -116,12 +117,19 @@ def seed(database: Database, events: int) -> None:
 def run_dispatch(
     database: Database, settings: Settings, events: int, memory: bool
 ) -> dict[str, float]:
-    """Dispatch everything; seconds taken and (with `memory`) tracemalloc peaks at 10%/100%."""
+    """Dispatch everything; seconds taken and (with `memory`) tracemalloc peaks at 10%/100%
+    and the SQL statements sent (BEGIN included)."""
     http = CountingHttpClient()
     channel = TwilioChannel(SID, TOKEN, http_client=http)
     now = utcnow() + timedelta(seconds=1)
     figures: dict[str, float] = {}
     if memory:
+        figures["statements"] = 0
+
+        def count(*_args: Any) -> None:
+            figures["statements"] += 1
+
+        event.listen(database.engine, "before_cursor_execute", count)
         tracemalloc.start()
     started = time.perf_counter()
     planned = 0
@@ -137,6 +145,7 @@ def run_dispatch(
     if memory:
         figures["peak_100"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        event.remove(database.engine, "before_cursor_execute", count)
     assert planned == events and http.count == events, (planned, http.count)
     return figures
 
@@ -208,19 +217,23 @@ def main() -> None:
     speed, memory = results["speed"], results["memory"]
     rate, bare_rate = args.events / speed["seconds"], args.events / bare
     growth = memory["peak_100"] / memory["peak_10"]
+    load = os.getloadavg()[0]
     report = f"""
-`.venv/bin/python bench/dispatch.py --events {args.events}` on {backend}, {time.strftime("%Y-%m-%d")}.
+`.venv/bin/python bench/dispatch.py --events {args.events}` on {backend}, {time.strftime("%Y-%m-%d")}
+({os.cpu_count()} CPUs, load average {load:.1f} at the end).
 {args.events:,} outbox events (`order.status_changed` of WhatsApp orders, customers inside the
 24-hour window) planned into messages and sent through the real twilio library (its HTTP
 client answers 201 at once). Batches of 500: one transaction plans a batch of events
-into messages, one claims a batch of messages and commits them as `sending` before any
-send, then each send is recorded in its own transaction.
+into messages (a fixed handful of statements per batch), one claims a batch of messages
+and commits them as `sending` before any send, then each send's result is committed on
+its own as soon as Twilio answers (one UPDATE).
 
 | measure | figure |
 |---|---|
 | dispatch | {rate:,.0f} events/s ({speed["seconds"]:.1f} s) |
 | bare `client.messages.create` on the same HTTP stub | {bare_rate:,.0f} calls/s ({bare:.1f} s) |
 | dispatch cost / bare Twilio-library cost | {speed["seconds"] / bare:.1f}x |
+| SQL statements per event (BEGIN included) | {memory["statements"] / args.events:.2f} |
 | tracemalloc peak after 10% of events | {memory["peak_10"] / 1e6:.1f} MB |
 | tracemalloc peak after 100% of events | {memory["peak_100"] / 1e6:.1f} MB ({growth:.2f}x of the 10% peak) |
 """
