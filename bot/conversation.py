@@ -26,7 +26,7 @@ from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
 from orders_core.domain import CancelReason, Channel, OrderStatus
-from orders_core.models import Conversation, Product
+from orders_core.models import Conversation, Customer, Product
 from orders_core.schemas import (
     CancelIn,
 )
@@ -55,19 +55,26 @@ class Reply:
     order_id: int | None = None
 
 
-def lock_conversation(session: Session, tenant_id: int, phone: str, now: datetime) -> Conversation:
-    """The conversation of (tenant, phone), created if new and locked until the transaction ends.
+def lock_conversation(
+    session: Session, tenant_id: int, phone: str, now: datetime
+) -> tuple[Conversation, Customer | None]:
+    """The conversation of (tenant, phone), created if new and locked until the transaction
+    ends, and the customer with that phone if there is one (read by the same statement).
 
     One customer's messages are handled one at a time: a second one waits here.
     """
     query = (
-        select(Conversation)
+        select(Conversation, Customer)
+        .outerjoin(
+            Customer,
+            (Customer.tenant_id == Conversation.tenant_id) & (Customer.phone == Conversation.phone),
+        )
         .where(Conversation.tenant_id == tenant_id, Conversation.phone == phone)
-        .with_for_update()
+        .with_for_update(of=Conversation)
     )
-    conversation = session.scalars(query).one_or_none()
-    if conversation is not None:
-        return conversation
+    row = session.execute(query).one_or_none()
+    if row is not None:
+        return row[0], row[1]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(Conversation)
@@ -82,7 +89,8 @@ def lock_conversation(session: Session, tenant_id: int, phone: str, now: datetim
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "phone"])
     )
-    return session.scalars(query).one()
+    row = session.execute(query).one()
+    return row[0], row[1]
 
 
 def respond(
@@ -91,21 +99,27 @@ def respond(
     conversation: Conversation,
     incoming: Incoming,
     *,
+    customer: Customer | None,
     cart_ttl: timedelta,
     now: datetime,
 ) -> Reply:
     """Take one step of the customer's conversation and return the reply.
 
-    The customer is created or updated (WhatsApp profile name, last inbound time); a cart
-    idle for longer than `cart_ttl` is dropped first, and the reply says so.
+    `customer` is the one lock_conversation found; it is created if None, and updated
+    (WhatsApp profile name, last inbound time). A cart idle for longer than `cart_ttl` is
+    dropped first, and the reply says so.
     """
-    customer = upsert_customer(
-        session,
-        business.tenant.id,
-        incoming.phone,
-        name=incoming.profile_name,
-        whatsapp=True if incoming.channel == Channel.WHATSAPP else None,
-    )
+    on_whatsapp = True if incoming.channel == Channel.WHATSAPP else None
+    if customer is None:
+        customer = upsert_customer(
+            session, business.tenant.id, incoming.phone,
+            name=incoming.profile_name, whatsapp=on_whatsapp,
+        )  # fmt: skip
+    else:
+        if incoming.profile_name and customer.name != incoming.profile_name:
+            customer.name = incoming.profile_name
+        if on_whatsapp and not customer.whatsapp:
+            customer.whatsapp = True
     last_seen = customer.last_inbound_at
     if last_seen is None or not timedelta(0) <= now - _aware(last_seen) < INBOUND_TOUCH_EVERY:
         customer.last_inbound_at = now

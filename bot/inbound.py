@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation import Incoming, SharedLocation, lock_conversation, respond
-from bot.outbound import new_message
+from bot.outbound import blank_row, message_row
 from bot.replies import EMPTY_TWIML, twiml
 from bot.staff import respond_to_staff
 from orders_core.db import Database
@@ -90,10 +91,9 @@ def handle_inbound(
             if business is None:
                 raise UnknownNumber(number)
             reply, order_id = _answer(session, business, incoming, settings, now)
-            # Written last and whole: a repeated MessageSid fails here and undoes everything.
-            session.add(_inbound_row(business.tenant, form, incoming, order_id, now))
-            session.add(
-                new_message(
+            rows = [
+                _inbound_row(business.tenant, form, incoming, order_id, now),
+                message_row(
                     business.tenant,
                     to_phone=phone,
                     channel=channel,
@@ -102,10 +102,12 @@ def handle_inbound(
                     order_id=order_id,
                     status="sent",
                     now=now,
-                )
-            )
+                ),
+            ]
+            session.flush()
+            # Written last, whole and together: a repeated MessageSid fails here and undoes all.
             try:
-                session.flush()
+                session.connection().execute(insert(Message.__table__), rows)
             except IntegrityError:
                 raise _Replayed from None
     except _Replayed:
@@ -128,7 +130,7 @@ def _answer(
     now: datetime,
 ) -> tuple[str, int | None]:
     tenant = business.tenant
-    conversation = lock_conversation(session, tenant.id, incoming.phone, now)
+    conversation, customer = lock_conversation(session, tenant.id, incoming.phone, now)
     if incoming.phone in business.staff_phones:
         conversation.last_activity_at = now
         return respond_to_staff(session, tenant, incoming.phone, incoming.text), None
@@ -137,6 +139,7 @@ def _answer(
         business,
         conversation,
         incoming,
+        customer=customer,
         cart_ttl=timedelta(minutes=settings.cart_ttl_minutes),
         now=now,
     )
@@ -183,24 +186,22 @@ def _inbound_row(
     incoming: Incoming,
     order_id: int | None,
     now: datetime,
-) -> Message:
-    """The inbound message as stored: its unique sid is what drops repeats."""
-    payload: dict[str, Any] = {k: form[k] for k in KEPT_FIELDS if form.get(k)}
-    message = Message(
-        tenant_id=tenant.id,
-        direction="inbound",
-        channel=incoming.channel,
-        sid=(form.get("MessageSid") or form.get("SmsMessageSid") or "")[:64] or None,
-        from_number=form.get("From", "")[:40],
-        to_number=form.get("To", "")[:40],
-        customer_phone=incoming.phone,
-        order_id=order_id,
-        kind="chat",
-        body=form.get("Body"),
-        media=_media(form),
-        payload=payload,
-        status="received",
-        created_at=now,
-        updated_at=now,
-    )
-    return message
+) -> dict[str, Any]:
+    """The inbound message's columns: its unique sid is what drops repeats."""
+    return blank_row() | {
+        "tenant_id": tenant.id,
+        "direction": "inbound",
+        "channel": incoming.channel,
+        "sid": (form.get("MessageSid") or form.get("SmsMessageSid") or "")[:64] or None,
+        "from_number": form.get("From", "")[:40],
+        "to_number": form.get("To", "")[:40],
+        "customer_phone": incoming.phone,
+        "order_id": order_id,
+        "kind": "chat",
+        "body": form.get("Body"),
+        "media": _media(form),
+        "payload": {k: form[k] for k in KEPT_FIELDS if form.get(k)},
+        "status": "received",
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -53,34 +53,50 @@ class MessageFields(TypedDict, total=False):
     now: datetime | None  # the caller's clock (default: the real one)
 
 
+def message_row(
+    tenant: Tenant, *, to_phone: str, channel: str, kind: str, **fields: Unpack[MessageFields]
+) -> dict[str, Any]:
+    """An outbound message's column values, every column given (see `blank_row`)."""
+    now = fields.get("now") or utcnow()
+    template = fields.get("template")
+    return blank_row() | {
+        "tenant_id": tenant.id,
+        "direction": "outbound",
+        "channel": channel,
+        "from_number": sender_for(tenant, channel),
+        "to_number": twilio_address(channel, to_phone),
+        "customer_phone": to_phone,
+        "order_id": fields.get("order_id"),
+        "outbox_event_id": fields.get("outbox_event_id"),
+        "kind": kind,
+        "body": fields.get("body"),
+        "content_sid": fields.get("content_sid"),
+        "content_variables": fields.get("content_variables"),
+        "payload": {"template": template, "variables": fields.get("variables") or {}}
+        if template
+        else {},
+        "status": fields.get("status", PENDING),
+        "dedupe_key": fields.get("dedupe_key"),
+        "next_attempt_at": fields.get("not_before") or now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def blank_row() -> dict[str, Any]:
+    """Every column of a message but its id, empty: rows built from it insert together."""
+    return {column.key: None for column in Message.__table__.columns if column.key != "id"} | {
+        "media": [],
+        "payload": {},
+        "attempts": 0,
+    }
+
+
 def new_message(
     tenant: Tenant, *, to_phone: str, channel: str, kind: str, **fields: Unpack[MessageFields]
 ) -> Message:
     """An outbound Message row, not yet added to any session (see queue_message)."""
-    now = fields.get("now") or utcnow()
-    template = fields.get("template")
-    return Message(
-        tenant_id=tenant.id,
-        direction="outbound",
-        channel=channel,
-        from_number=sender_for(tenant, channel),
-        to_number=twilio_address(channel, to_phone),
-        customer_phone=to_phone,
-        order_id=fields.get("order_id"),
-        outbox_event_id=fields.get("outbox_event_id"),
-        kind=kind,
-        body=fields.get("body"),
-        content_sid=fields.get("content_sid"),
-        content_variables=fields.get("content_variables"),
-        payload={"template": template, "variables": fields.get("variables") or {}}
-        if template
-        else {},
-        status=fields.get("status", PENDING),
-        dedupe_key=fields.get("dedupe_key"),
-        next_attempt_at=fields.get("not_before") or now,
-        created_at=now,
-        updated_at=now,
-    )
+    return Message(**message_row(tenant, to_phone=to_phone, channel=channel, kind=kind, **fields))
 
 
 def queue_message(
