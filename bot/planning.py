@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,11 +17,10 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import notifications as wording
-from bot.outbound import new_message
+from bot.outbound import message_row
 from bot.webhook_delivery import enabled_endpoints, plan_webhooks
 from orders_core.db import Database
 from orders_core.models import (
-    Base,
     Conversation,
     Customer,
     Message,
@@ -169,35 +167,48 @@ def _recipient(
     return (phone, "whatsapp") if (event.tenant_id, phone) in known.on_whatsapp else None
 
 
+class _Rows:
+    """The rows a batch of events calls for, as column values: inserted together."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+
+    def insert(self, session: Session) -> None:
+        """One executemany per table; the new ids are not read back."""
+        for model, rows in ((Message, self.messages), (WebhookDelivery, self.deliveries)):
+            if rows:
+                session.execute(insert(model.__table__), rows)
+
+
 def _plan_event(
     event: OutboxEvent, tenants: TenantCache, known: _Known, now: datetime
-) -> list[Message | WebhookDelivery]:
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The rows `event` calls for: at most one customer message, one delivery per URL."""
     tenant, settings = tenants.get(event.tenant_id)
-    rows: list[Message | WebhookDelivery] = []
+    deliveries = plan_webhooks(event, tenants.endpoints(event.tenant_id), now=now)
     target = _recipient(event, settings, known)
-    if target:
-        phone, channel = target
-        notice = customer_notice(event, tenant.name, known.language(event.tenant_id, phone))
-        if notice:
-            rows.append(
-                new_message(
-                    tenant,
-                    to_phone=phone,
-                    channel=channel,
-                    kind="notification",
-                    body=notice.body,
-                    order_id=event.order_id,
-                    outbox_event_id=event.id,
-                    dedupe_key=f"event:{event.public_id}",
-                    not_before=now,
-                    now=now,
-                    template=notice.template,
-                    variables=notice.variables,
-                )
-            )
-    rows.extend(plan_webhooks(event, tenants.endpoints(event.tenant_id), now=now))
-    return rows
+    if not target:
+        return None, deliveries
+    phone, channel = target
+    notice = customer_notice(event, tenant.name, known.language(event.tenant_id, phone))
+    if not notice:
+        return None, deliveries
+    message = message_row(
+        tenant,
+        to_phone=phone,
+        channel=channel,
+        kind="notification",
+        body=notice.body,
+        order_id=event.order_id,
+        outbox_event_id=event.id,
+        dedupe_key=f"event:{event.public_id}",
+        not_before=now,
+        now=now,
+        template=notice.template,
+        variables=notice.variables,
+    )
+    return message, deliveries
 
 
 def _claim_events(session: Session, now: datetime, limit: int) -> list[OutboxEvent]:
@@ -218,16 +229,6 @@ def _claim_events(session: Session, now: datetime, limit: int) -> list[OutboxEve
             .with_for_update(skip_locked=True)
         )
     )
-
-
-def insert_rows(session: Session, rows: Iterable[Base]) -> None:
-    """Insert new (transient) rows with one executemany per table; their ids are not read back."""
-    by_model: dict[type[Base], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        values = {key: value for key, value in vars(row).items() if not key.startswith("_")}
-        by_model[type(row)].append(values)
-    for model, values in by_model.items():
-        session.execute(insert(model.__table__), values)
 
 
 def _retry_later(event: OutboxEvent, exc: Exception, now: datetime) -> None:
@@ -252,16 +253,19 @@ def plan_outbox(database: Database, *, now: datetime, limit: int = 200) -> int:
             return 0
         tenants = TenantCache(session)
         known = _Known(session, events, tenants)
-        rows: list[Message | WebhookDelivery] = []
+        rows = _Rows()
         done: list[int] = []
         for event in events:
             try:
-                rows.extend(_plan_event(event, tenants, known, now))
+                message, deliveries = _plan_event(event, tenants, known, now)
             except Exception as exc:
                 _retry_later(event, exc, now)
                 continue
+            if message is not None:
+                rows.messages.append(message)
+            rows.deliveries.extend(deliveries)
             done.append(event.id)
-        insert_rows(session, rows)
+        rows.insert(session)
         if done:
             session.execute(
                 update(OutboxEvent)

@@ -25,7 +25,7 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -154,8 +154,9 @@ def enabled_endpoints(session: Session, tenant_id: int) -> list[WebhookEndpoint]
 
 def plan_webhooks(
     event: OutboxEvent, endpoints: Iterable[WebhookEndpoint], *, now: datetime
-) -> list[WebhookDelivery]:
-    """One pending delivery per subscribed endpoint and per order webhook URL (one per URL)."""
+) -> list[dict[str, Any]]:
+    """One pending delivery per subscribed endpoint and per order webhook URL (one per URL),
+    as the column values of new `webhook_deliveries` rows."""
     targets: dict[str, int | None] = {}
     for endpoint in endpoints:
         if event.type in endpoint.events:
@@ -163,16 +164,16 @@ def plan_webhooks(
     for url in (event.data.get("order") or {}).get("webhook_urls") or []:
         targets.setdefault(str(url), None)
     return [
-        WebhookDelivery(
-            tenant_id=event.tenant_id,
-            outbox_event_id=event.id,
-            endpoint_id=endpoint_id,
-            url=url,
-            status=PENDING,
-            next_attempt_at=now,
-            created_at=now,
-            updated_at=now,
-        )
+        {
+            "tenant_id": event.tenant_id,
+            "outbox_event_id": event.id,
+            "endpoint_id": endpoint_id,
+            "url": url,
+            "status": PENDING,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
         for url, endpoint_id in targets.items()
     ]
 
