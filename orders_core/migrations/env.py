@@ -6,6 +6,7 @@ from alembic import context
 
 from orders_core.db import make_engine
 from orders_core.models import Base
+from orders_core.services.search import described_by_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,6 +30,7 @@ def _migrate(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,4 +1,7 @@
-"""Reading orders and customers: filtered keyset pages, SQL statistics, and a streamed export."""
+"""Reading orders and customers: filtered keyset pages and a streamed export.
+
+Search is in search.py, statistics in stats.py (`order_stats` is reachable from here too).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,20 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.domain import OrderStatus, PaymentStatus
 from orders_core.errors import DomainError
-from orders_core.models import Customer, Order, OrderItem, Tenant
-from orders_core.schemas import CustomerParams, ListParams, OrderFilters, StatsParams
+from orders_core.models import Customer, Order, OrderItem
+from orders_core.schemas import CustomerParams, ListParams, OrderFilters
 from orders_core.services.orders import parse_order_number
+from orders_core.services.search import like_pattern, search_condition
+from orders_core.services.stats import order_stats
+
+__all__ = ["export_csv", "list_customers", "list_orders", "order_stats"]  # order_stats: stats.py
 
 _CUSTOMER_ID = re.compile(r"^cus_([0-9]{1,18})$")
 
@@ -27,12 +32,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def like_pattern(q: str) -> str:
-    """A LIKE pattern matching `q` anywhere, with its wildcards taken literally (escape is \\)."""
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _conditions(tenant_id: int, filters: OrderFilters) -> list[ColumnElement[bool]]:
+def _conditions(
+    session: Session, tenant_id: int, filters: OrderFilters
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Order.tenant_id == tenant_id]
     if filters.status:
         conditions.append(Order.status == filters.status)
@@ -47,21 +49,8 @@ def _conditions(tenant_id: int, filters: OrderFilters) -> list[ColumnElement[boo
     if filters.created_before:
         conditions.append(Order.created_at < _aware(filters.created_before))
     if filters.q:
-        conditions.append(_search(filters.q))
+        conditions.append(search_condition(session, tenant_id, filters.q))
     return conditions
-
-
-def _search(q: str) -> ColumnElement[bool]:
-    number = parse_order_number(q)
-    pattern = like_pattern(q)
-    options = [
-        Order.customer_name.ilike(pattern, escape="\\"),
-        Order.customer_phone.like(pattern, escape="\\"),
-        Order.notes.ilike(pattern, escape="\\"),
-    ]
-    if number is not None:
-        options.append(Order.number == number)
-    return or_(*options)
 
 
 def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[list[Order], bool]:
@@ -69,7 +58,7 @@ def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[l
 
     Keyset paging on (tenant_id, number): page 1000 costs what page 1 costs.
     """
-    conditions = _conditions(tenant_id, params)
+    conditions = _conditions(session, tenant_id, params)
     if params.starting_after is not None:
         cursor = parse_order_number(params.starting_after)
         if cursor is None:
@@ -114,82 +103,6 @@ def list_customers(
         )
     )
     return rows[: params.limit], len(rows) > params.limit
-
-
-DEFAULT_RANGE = timedelta(days=30)
-
-
-def _range(params: StatsParams) -> tuple[datetime, datetime]:
-    end = _aware(params.created_before) if params.created_before else datetime.now(UTC)
-    if params.created_after:
-        start = _aware(params.created_after)
-    else:
-        start = max(end, datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE) - DEFAULT_RANGE
-    if start >= end:
-        raise DomainError("created_after must be before created_before", param="created_after")
-    return start, end
-
-
-def _bucket(session: Session, period: str, tz: str) -> ColumnElement[str]:
-    if session.get_bind().dialect.name == "postgresql":
-        unit = {"daily": "day", "weekly": "week", "monthly": "month"}[period]
-        local = func.timezone(tz, Order.created_at)
-        return func.to_char(func.date_trunc(unit, local), "YYYY-MM-DD")
-    # SQLite: shift by the zone's current offset (the tenant markets we serve keep no DST).
-    offset = ZoneInfo(tz).utcoffset(datetime.now()) or timedelta()
-    shift = f"{int(offset.total_seconds() // 60):+d} minutes"
-    if period == "daily":
-        return func.date(Order.created_at, shift)
-    if period == "weekly":
-        return func.date(Order.created_at, shift, "-6 days", "weekday 1")
-    return func.strftime("%Y-%m-01", Order.created_at, shift)
-
-
-def order_stats(session: Session, tenant: Tenant, params: StatsParams) -> dict[str, object]:
-    """Counts, revenue and average order value over a range, by status and by period (SQL only).
-
-    Revenue is the total of orders that were not cancelled.
-    """
-    start, end = _range(params)
-    where = [Order.tenant_id == tenant.id, Order.created_at >= start, Order.created_at < end]
-    if params.channel:
-        where.append(Order.channel == params.channel)
-    live = Order.status != OrderStatus.CANCELLED
-    revenue_expr = func.coalesce(func.sum(case((live, Order.total), else_=0)), 0)
-    live_count = func.count(case((live, 1)))
-    total, revenue, counted = session.execute(
-        select(func.count(), revenue_expr, live_count).where(*where)
-    ).one()
-    by_status = dict(
-        session.execute(
-            select(Order.status, func.count()).where(*where).group_by(Order.status)
-        ).all()
-    )
-    by_payment = dict(
-        session.execute(
-            select(Order.payment_status, func.count()).where(*where).group_by(Order.payment_status)
-        ).all()
-    )
-    bucket = _bucket(session, params.period, tenant.timezone).label("bucket")
-    periods = [
-        {"start": str(row.bucket), "orders": row.orders, "revenue": int(row.revenue)}
-        for row in session.execute(
-            select(bucket, func.count().label("orders"), revenue_expr.label("revenue"))
-            .where(*where)
-            .group_by(bucket)
-            .order_by(bucket)
-        )
-    ]
-    return {
-        "currency": tenant.currency,
-        "range": {"start": start, "end": end},
-        "total_orders": int(total),
-        "revenue": int(revenue),
-        "average_order_value": int(revenue) // counted if counted else 0,
-        "by_status": {s.value: int(by_status.get(s.value, 0)) for s in OrderStatus},
-        "by_payment_status": {s.value: int(by_payment.get(s.value, 0)) for s in PaymentStatus},
-        "periods": periods,
-    }
 
 
 EXPORT_COLUMNS = (
@@ -256,7 +169,8 @@ def export_csv(
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue()
-    conditions = _conditions(tenant_id, filters)
+    with sessions() as session:
+        conditions = _conditions(session, tenant_id, filters)
     cursor: int | None = None
     while True:
         query = select(*_EXPORT_FIELDS).where(*conditions)
