@@ -218,8 +218,9 @@ def main() -> None:
     rate, bare_rate = args.events / speed["seconds"], args.events / bare
     growth = memory["peak_100"] / memory["peak_10"]
     load = os.getloadavg()[0]
+    url = f" --database-url {args.database_url}" if args.database_url else ""
     report = f"""
-`.venv/bin/python bench/dispatch.py --events {args.events}` on {backend}, {time.strftime("%Y-%m-%d")}
+`.venv/bin/python bench/dispatch.py --events {args.events}{url}` on {backend}, {time.strftime("%Y-%m-%d")}
 ({os.cpu_count()} CPUs, load average {load:.1f} at the end).
 {args.events:,} outbox events (`order.status_changed` of WhatsApp orders, customers inside the
 24-hour window) planned into messages and sent through the real twilio library (its HTTP
