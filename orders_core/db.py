@@ -116,6 +116,20 @@ class Database:
             yield session
 
     @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A session for a single read statement; on PostgreSQL it runs in autocommit mode,
+        sparing the BEGIN and ROLLBACK round trips of a transaction."""
+        if is_sqlite(self.engine):
+            with self.read() as session:
+                yield session
+            return
+        with (
+            self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+            Session(bind=connection, expire_on_commit=False) as session,
+        ):
+            yield session
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; nothing it does is committed. Objects stay readable after."""
         with self._read() as session:

@@ -79,6 +79,12 @@ class TenantCache:
             raise NotFound(f"No such tenant: {tenant_id}")
         return self._current(session, tenant_id, row.version, row.created_at)
 
+    def at_version(
+        self, session: Session, tenant_id: int, version: int, created_at: datetime
+    ) -> TenantSnapshot:
+        """The tenant as of `version` (read moments ago), loaded in `session` if not cached."""
+        return self._current(session, tenant_id, version, created_at)
+
     def _current(
         self, session: Session, tenant_id: int, version: int, created_at: datetime
     ) -> TenantSnapshot:

@@ -33,13 +33,15 @@ def init_auth(app: Flask) -> None:
             return error_response(
                 401, "unauthorized", "Send your API key as 'Authorization: Bearer sk_live_...'"
             )
-        with db().read() as session:
-            key = authenticate(session, token)
-            if key is None:
-                return error_response(401, "unauthorized", "Invalid or revoked API key")
-            g.tenant_id, g.api_key_id = key.tenant_id, key.id
-            g.key_rate_limit = key.rate_limit_per_minute
-            stale = key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_EVERY
+        with db().lookup() as session:
+            caller = authenticate(session, token)
+        if caller is None:
+            return error_response(401, "unauthorized", "Invalid or revoked API key")
+        key = caller.key
+        g.tenant_id, g.api_key_id = key.tenant_id, key.id
+        g.tenant_version = (caller.tenant_version, caller.tenant_created_at)
+        g.key_rate_limit = key.rate_limit_per_minute
+        stale = key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_EVERY
         if stale:
             with db().write() as session:
                 touch_api_key(session, g.api_key_id)

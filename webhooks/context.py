@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g
+from sqlalchemy.orm import Session
 
 from orders_core.db import Database
 from orders_core.settings import Settings
+from orders_core.tenant_cache import TenantSnapshot, tenant_cache
 
 EXTENSION = "chatorders"
 
@@ -35,3 +37,9 @@ def db() -> Database:
 def tenant_id() -> int:
     """The tenant of the authenticated API key of this request."""
     return int(g.tenant_id)
+
+
+def business(session: Session) -> TenantSnapshot:
+    """The caller's tenant (settings, staff, catalog) as of the version its key was read with."""
+    version, created_at = g.tenant_version
+    return tenant_cache(db()).at_version(session, tenant_id(), version, created_at)

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -95,13 +96,25 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
     return key
 
 
-def authenticate(session: Session, raw: str) -> ApiKey | None:
-    """The live (not revoked) key matching `raw`, or None."""
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated API key, and the version of its tenant as of that moment."""
+
+    key: ApiKey
+    tenant_version: int
+    tenant_created_at: datetime
+
+
+def authenticate(session: Session, raw: str) -> Caller | None:
+    """The live (not revoked) key matching `raw` with its tenant's version, or None."""
     if not raw.startswith(tuple(KEY_PREFIXES.values())) or len(raw) > 200:
         return None
-    return session.scalars(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None))
+    row = session.execute(
+        select(ApiKey, Tenant.version, Tenant.created_at)
+        .join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None))
     ).one_or_none()
+    return None if row is None else Caller(row[0], row[1], row[2])
 
 
 def touch_api_key(session: Session, key_id: int) -> None:

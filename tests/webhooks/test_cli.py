@@ -56,8 +56,8 @@ def test_tenant_create_prints_the_tenant_and_a_working_key(db_url: str) -> None:
     assert secret.startswith("sk_live_") and out["api_key"]["mode"] == "live"
     database = Database.from_url(db_url)
     with database.read() as session:
-        key = authenticate(session, secret)
-        assert key is not None and key.tenant_id == 1
+        caller = authenticate(session, secret)
+        assert caller is not None and caller.key.tenant_id == 1
         assert secret not in session.scalars(select(ApiKey.key_hash)).all()
     database.dispose()
 

@@ -45,7 +45,7 @@ from orders_core.schemas import (
 from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.queries import export_csv, list_orders, order_stats
-from orders_core.tenant_cache import tenant_cache
+from webhooks.context import business as caller_business
 from webhooks.context import db, tenant_id
 from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
@@ -71,7 +71,7 @@ def create_order(body: OrderCreate) -> Response:
     """Place an order priced from the catalog."""
 
     def work(session: Session) -> Response:
-        business = tenant_cache(db()).by_id(session, tenant_id())
+        business = caller_business(session)
         order = use.place_order(
             session, business.tenant, body, actor="api", catalog=business.by_code
         )
@@ -95,7 +95,7 @@ def list_(query: ListParams) -> OrderList:
 def stats(query: StatsParams) -> StatsOut:
     """Counts, revenue and average order value, by status and period."""
     with db().read() as session:
-        business = tenant_cache(db()).by_id(session, tenant_id())
+        business = caller_business(session)
         return StatsOut.model_validate(order_stats(session, business.tenant, query))
 
 

@@ -38,10 +38,10 @@ def check_csrf() -> None:
 def sign_in(raw_key: str) -> bool:
     """Start a session for the key's tenant if the key is live; False for a wrong or revoked key."""
     with db().read() as db_session:
-        key = authenticate(db_session, raw_key.strip())
-        if key is None:
+        caller = authenticate(db_session, raw_key.strip())
+        if caller is None:
             return False
-        tenant_id, key_id = key.tenant_id, key.id
+        tenant_id, key_id = caller.key.tenant_id, caller.key.id
     session.clear()
     session["tenant_id"], session["key_id"] = tenant_id, key_id
     csrf_token()
