@@ -12,11 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, text, update
 
 from orders_core.db import Database
 from orders_core.domain import OrderStatus, PaymentStatus
+from orders_core.migrate import alembic_config, upgrade
 from orders_core.models import Order
 from orders_core.services import search
 from tests.conftest import TenantInfo, make_tenant
@@ -234,6 +236,27 @@ def test_postgresql_search_can_use_the_trigram_index(database: Database) -> None
         session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(session.scalars(text("EXPLAIN " + sql.replace("%%", "%"))))
     assert "ix_orders_search_trgm" in plan, plan
+
+
+def test_sqlite_statistics_survive_migration_0002(
+    database: Database, place: PlaceOrder, client: FlaskClient, tenant: TenantInfo
+) -> None:
+    """0002 rebuilds ix_orders_tenant_created; a SQLite database that keeps statistics gets
+    them again, or its planner would sort a tenant's orders for every page."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite statistics")
+    for _ in range(3):
+        place()
+    with database.write() as session:
+        session.execute(text("ANALYZE"))
+    url = database.engine.url.render_as_string(hide_password=False)
+    database.dispose()
+    command.downgrade(alembic_config(url), "0001")
+    upgrade(database.engine)
+    with database.read() as session:
+        described = set(session.scalars(text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'orders'")))
+    assert "ix_orders_tenant_created" in described
+    assert _found(client, tenant, "amara") == ["ord_1003", "ord_1002", "ord_1001"]
 
 
 def test_search_objects_are_left_out_of_the_model_comparison() -> None:

@@ -67,10 +67,22 @@ def upgrade() -> None:
         # newest orders) from rare text (ask the index); ANALYZE gathers them now.
         op.execute("ANALYZE orders")
     elif dialect == "sqlite":
+        _reanalyze_if_analyzed()
         op.execute(FTS_TABLE)
         op.execute("INSERT INTO orders_search (orders_search) VALUES ('rebuild')")
         for name, body in TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def _reanalyze_if_analyzed() -> None:
+    """SQLite forgets the statistics of a dropped index; with the table's other indexes
+    still described, the planner would take the new one for any tenant's query and sort.
+    Where the database keeps statistics, gather them again for `orders`."""
+    kept = op.get_bind().exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    )
+    if kept.first() is not None:
+        op.execute("ANALYZE orders")
 
 
 def downgrade() -> None:
@@ -85,3 +97,5 @@ def downgrade() -> None:
     with op.batch_alter_table("orders") as batch_op:
         batch_op.drop_index("ix_orders_tenant_created")
         batch_op.create_index("ix_orders_tenant_created", ["tenant_id", "created_at"], unique=False)
+    if dialect == "sqlite":
+        _reanalyze_if_analyzed()
