@@ -119,12 +119,15 @@ class _Known:
         phones: dict[int, set[str]] = defaultdict(set)
         web_phones: dict[int, set[str]] = defaultdict(set)
         for event in events:
-            phone = _phone(event)
-            if not phone:
-                continue
-            phones[event.tenant_id].add(phone)
-            if (event.data.get("order") or {}).get("channel") not in CHAT_CHANNELS:
-                web_phones[event.tenant_id].add(phone)
+            try:
+                phone = _phone(event)
+                web = (event.data.get("order") or {}).get("channel") not in CHAT_CHANNELS
+                if phone:
+                    phones[event.tenant_id].add(phone)
+                    if web:
+                        web_phones[event.tenant_id].add(phone)
+            except (AttributeError, TypeError):
+                continue  # a malformed event fails alone, when it is planned
         self.languages: dict[tuple[int, str], str] = {}
         self.on_whatsapp: set[tuple[int, str]] = set()
         for tenant_id, numbers in phones.items():

@@ -276,6 +276,28 @@ def test_a_record_that_fails_stops_the_batch_and_nothing_is_sent_twice(
     assert [(m.status, m.attempts) for m in messages] == [("sent", 1), ("queued", 2), ("queued", 2)]
 
 
+def test_a_malformed_event_is_retried_alone_and_the_batch_goes_on(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    with h.database.write() as session:
+        session.add(
+            OutboxEvent(public_id="evt_malformed", tenant_id=tenant.id,
+                        type="order.status_changed", data={"order": ["not", "an", "order"]})
+        )  # fmt: skip
+    _confirmed_order(h, tenant)
+    assert plan_outbox(h.database, now=h.now) == 2  # the malformed one, order.created
+    assert plan_outbox(h.database, now=h.now) == 1  # order.status_changed; the bad one waits
+    with h.database.read() as session:
+        bad = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.public_id == "evt_malformed")
+        ).one()
+    assert bad.processed_at is None and bad.attempts == 1
+    assert "AttributeError" in (bad.last_error or "")
+    assert bad.next_attempt_at is not None and bad.next_attempt_at > h.now
+    [message] = outbound(h.database, tenant.id)
+    assert "confirmed" in (message.body or "")
+
+
 def test_channel_for_picks_twilio_or_the_console(settings: Settings) -> None:
     assert isinstance(channel_for(settings), TwilioChannel)
     local = settings.model_copy(update={"twilio_account_sid": None, "twilio_auth_token": None})
