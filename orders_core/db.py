@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,37 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+class WriterQueue:
+    """Writers to one SQLite file take turns: threads on a lock, processes on a file lock.
+
+    SQLite has one writer at a time. One that finds the file busy polls in its busy handler,
+    sleeping milliseconds (more and more) between tries; one woken by a lock starts at once.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writers.lock" if database and database != ":memory:" else None
+        self._depth = threading.local()
+
+    def __enter__(self) -> None:
+        if getattr(self._depth, "n", 0):  # a write inside a write: already holding the turn
+            self._depth.n += 1
+            return
+        self._threads.acquire()
+        self._file = open(self._path, "a+b") if self._path else None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        self._depth.n = 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth.n -= 1
+        if self._depth.n:
+            return
+        if self._file is not None:
+            self._file.close()  # releases the file lock
+        self._threads.release()
+
+
 class Database:
     """One engine and its session factories: `write()` for units of work, `read()` for queries."""
 
@@ -99,6 +132,9 @@ class Database:
         self.engine = engine
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
+        self._writers: AbstractContextManager[Any] = (
+            WriterQueue(engine.url.database) if is_sqlite(engine) else nullcontext()
+        )
         self._read = sessionmaker(engine, expire_on_commit=False)
         # Per-process copies of what this database holds, each checked by its own version.
         self.caches: dict[str, Any] = {}
@@ -111,8 +147,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session in one transaction: committed if the block succeeds, else rolled back."""
-        with self._write() as session, session.begin():
+        """A session in one transaction: committed if the block succeeds, else rolled back.
+
+        On SQLite writers queue first (see WriterQueue).
+        """
+        with self._writers, self._write() as session, session.begin():
             yield session
 
     @contextmanager
