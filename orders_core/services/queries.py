@@ -1,6 +1,6 @@
 """Reading orders and customers: filtered keyset pages and a streamed export.
 
-Search is in search.py, statistics in stats.py (`order_stats` is reachable from here too).
+Search is in search.py, statistics in stats.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from orders_core.models import Customer, Order, OrderItem
 from orders_core.schemas import CustomerParams, ListParams, OrderFilters
 from orders_core.services.orders import parse_order_number
 from orders_core.services.search import like_pattern, search_condition
-from orders_core.services.stats import order_stats
-
-__all__ = ["export_csv", "list_customers", "list_orders", "order_stats"]  # order_stats: stats.py
 
 _CUSTOMER_ID = re.compile(r"^cus_([0-9]{1,18})$")
 

@@ -12,13 +12,16 @@ from sqlalchemy import inspect
 from orders_core.db import Database, make_engine
 from orders_core.migrate import alembic_config, upgrade
 from orders_core.models import Base
+from orders_core.services.search import described_by_models
 
 
 def test_migrated_database_matches_the_models(database: Database) -> None:
     with database.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
-        )
+            conn,
+            opts={"compare_type": True, "render_as_batch": True,
+                  "include_name": described_by_models},
+        )  # fmt: skip
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
@@ -33,6 +36,8 @@ def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": described_by_models}
+        )
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()

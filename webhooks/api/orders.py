@@ -44,7 +44,8 @@ from orders_core.schemas import (
 )
 from orders_core.services import orders as use
 from orders_core.services import payments as money
-from orders_core.services.queries import export_csv, list_orders, order_stats
+from orders_core.services.queries import export_csv, list_orders
+from orders_core.services.stats import order_stats
 from webhooks.context import business as caller_business
 from webhooks.context import db, tenant_id
 from webhooks.idempotency import json_response, run_idempotent

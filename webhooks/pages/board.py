@@ -20,7 +20,8 @@ from orders_core.domain import (
 )
 from orders_core.models import Message, Order, Tenant
 from orders_core.schemas import ListParams, StatsParams
-from orders_core.services.queries import list_orders, order_stats
+from orders_core.services.queries import list_orders
+from orders_core.services.stats import order_stats
 
 COLUMN_TITLES = {
     OrderStatus.PENDING: "New",
