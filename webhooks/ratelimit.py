@@ -43,6 +43,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         key_prefix=settings.rate_limit_key_prefix,
         headers_enabled=False,
         swallow_errors=True,
+        in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
     return limiter

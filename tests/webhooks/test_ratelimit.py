@@ -102,3 +102,14 @@ def test_workers_share_counts_through_redis(
     assert statuses == [200] * 4
     assert_error(first.get("/v1/orders", headers=tenant.headers), 429, "rate_limited")
     assert_error(second.get("/v1/orders", headers=tenant.headers), 429, "rate_limited")
+
+
+def test_with_redis_down_requests_are_still_answered_and_counted(
+    settings: Settings, database: Database, tenant: TenantInfo
+) -> None:
+    """Nothing listens on this port: the limiter counts in memory until Redis is back."""
+    client = _app(
+        settings, database, rate_limit_per_minute=2, redis_url="redis://127.0.0.1:9/0"
+    ).test_client()
+    statuses = [client.get("/v1/orders", headers=tenant.headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
