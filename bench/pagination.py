@@ -69,8 +69,9 @@ def seed_orders(database: Database, count: int) -> tuple[int, str]:
         session.execute(
             update(Tenant).where(Tenant.id == tenant_id).values(next_order_number=1001 + count)
         )
-    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # Fresh planner statistics, as autovacuum would have after a real day of orders.
+    with database.engine.begin() as conn:
+        # Fresh planner statistics, as autovacuum would have after a real day of orders
+        # (in a transaction: SQLite's ANALYZE in autocommit mode never lands).
         conn.execute(text("ANALYZE orders") if is_pg else text("ANALYZE"))
         if is_pg:
             conn.execute(text("ANALYZE order_items"))

@@ -55,3 +55,16 @@ def test_smoke_run_measures_every_target_without_errors(tmp_path: Path) -> None:
     for group, stored in figures["stored"].items():
         assert stored["messages"] > 0, group
         assert stored["floor_messages"] > 0, group
+
+
+def test_pagination_and_export_benchmarks_run(tmp_path: Path) -> None:
+    """bench/pagination.py and bench/export.py at tiny sizes print their figures."""
+    runs = {
+        "pagination.py": ["--orders", "300", "--page", "3", "--repeats", "2"],
+        "export.py": ["--orders", "500"],
+    }
+    for script, args in runs.items():
+        command = [sys.executable, str(ROOT / "bench" / script), *args]
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (script, done.stderr[-3000:])
+        assert ("ratio" if script == "pagination.py" else "exported 500 orders") in done.stdout
