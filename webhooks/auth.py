@@ -14,11 +14,17 @@ from webhooks.errors import error_response
 TOUCH_EVERY = timedelta(minutes=5)
 
 
+# The header some order APIs use instead of Authorization (the timeline-export reference).
+KEY_HEADER = "X-Tenant-Api-Key"
+
+
 def bearer_token() -> str | None:
-    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    """The key of an `Authorization: Bearer ...` header, or else of `X-Tenant-Api-Key`."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get(KEY_HEADER, "").strip() or None
 
 
 def init_auth(app: Flask) -> None:
@@ -31,7 +37,9 @@ def init_auth(app: Flask) -> None:
         token = bearer_token()
         if token is None:
             return error_response(
-                401, "unauthorized", "Send your API key as 'Authorization: Bearer sk_live_...'"
+                401,
+                "unauthorized",
+                "Send your API key as 'Authorization: Bearer sk_live_...' (or X-Tenant-Api-Key)",
             )
         with db().lookup() as session:
             caller = authenticate(session, token)

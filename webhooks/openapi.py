@@ -87,7 +87,7 @@ def _operation(route: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
         "summary": route.summary,
         "operationId": f"{route.method}_{slug}",
         "tags": [route.tag],
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"tenant_api_key": []}],
         "parameters": path_params,
         "responses": {},
     }
@@ -149,7 +149,8 @@ def build_spec() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "sk_live_..."}
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "sk_live_..."},
+                "tenant_api_key": {"type": "apiKey", "in": "header", "name": "X-Tenant-Api-Key"},
             },
         },
         "paths": paths,

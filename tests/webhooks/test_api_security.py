@@ -127,6 +127,21 @@ def test_missing_or_wrong_keys_are_401(
         assert_error(client.get(path, headers=headers), 401, "unauthorized")
 
 
+def test_the_key_may_come_in_x_tenant_api_key(
+    client: FlaskClient, tenant: TenantInfo, other_tenant: TenantInfo
+) -> None:
+    mine = client.get("/v1/orders", headers={"X-Tenant-Api-Key": tenant.key})
+    assert mine.status_code == 200
+    theirs = client.get("/v1/orders", headers={"X-Tenant-Api-Key": other_tenant.key})
+    assert theirs.status_code == 200 and theirs.json["data"] == []
+    for wrong in ("", "sk_live_wrong", f"Bearer {tenant.key}"):
+        assert_error(client.get("/v1/orders", headers={"X-Tenant-Api-Key": wrong}), 401,
+                     "unauthorized")  # fmt: skip
+    # Authorization wins when both are sent.
+    both = {"Authorization": f"Bearer {other_tenant.key}", "X-Tenant-Api-Key": tenant.key}
+    assert client.get("/v1/orders", headers=both).json == theirs.json
+
+
 def test_revoked_key_is_401_and_a_test_key_works(
     client: FlaskClient, database: Database, tenant: TenantInfo
 ) -> None:
