@@ -41,6 +41,12 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class DuplicateExternalId(Conflict):
+    """An order with this (source, external_id) exists already; details name it."""
+
+    code = "duplicate_external_id"
+
+
 class IllegalTransition(Conflict):
     """A status change the lifecycle does not allow; details name the allowed ones."""
 

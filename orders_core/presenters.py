@@ -33,6 +33,9 @@ def order_out(order: Order) -> OrderOut:
         status=order.status,
         payment_status=order.payment_status,
         channel=order.channel,
+        source=order.source,
+        external_id=order.external_id,
+        external_number=order.external_number,
         customer=order.customer,
         items=[
             OrderItemOut(

@@ -16,6 +16,7 @@ from pydantic import (
     HttpUrl,
     Strict,
     StrictBool,
+    StringConstraints,
     model_validator,
 )
 
@@ -76,6 +77,12 @@ UtcDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator
 Url = Annotated[HttpUrl, AfterValidator(_short_url)]
 WebhookUrl = Annotated[HttpUrl, AfterValidator(_short_url), AfterValidator(public_url)]
 Cursor = Annotated[str, Field(min_length=1, max_length=40)]
+# Where an integrator's order came from: a lowercase name such as website, pos or shopify.
+Source = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ExternalNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
 
 
 class Input(BaseModel):
@@ -130,6 +137,11 @@ class OrderCreate(Input):
     customer: CustomerIn
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=100)]
     channel: Channel = Channel.API
+    # The integrator's ids; `source` defaults to the channel. (source, external_id) is
+    # unique per business: the same one again is a 409 naming the existing order.
+    source: Source | None = None
+    external_id: ExternalId | None = None
+    external_number: ExternalNumber | None = None
     notes: LongText | None = None
     metadata: Metadata = Field(default_factory=dict)
     discount: Amount = 0
@@ -254,6 +266,9 @@ class OrderOut(Output):
     status: OrderStatus
     payment_status: PaymentStatus
     channel: Channel
+    source: str | None
+    external_id: str | None
+    external_number: str | None
     customer: dict[str, Any]
     items: list[OrderItemOut]
     subtotal: int
@@ -404,6 +419,8 @@ class OrderFilters(Input):
     status: OrderStatus | None = None
     payment_status: PaymentStatus | None = None
     channel: Channel | None = None
+    source: Source | None = None
+    external_id: ExternalId | None = None
     customer_phone: Phone | None = None
     created_after: UtcDateTime | None = None
     created_before: UtcDateTime | None = None

@@ -29,6 +29,11 @@ class Order(Base):
             "channel",
             "total",
         ),  # covers the stats: they never read table rows
+        Index(
+            "uq_orders_tenant_source_external", "tenant_id", "source", "external_id", unique=True
+        ),
+        Index("ix_orders_tenant_external_id", "tenant_id", "external_id"),
+        Index("ix_orders_tenant_external_number", "tenant_id", "external_number"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -37,6 +42,11 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(20))
     payment_status: Mapped[str] = mapped_column(String(20), default="unpaid")
     channel: Mapped[str] = mapped_column(String(10))
+    # The integrator's own names for the order: where it came from (website, pos, shopify...)
+    # and its id and number there; (source, external_id) is unique per tenant.
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    external_number: Mapped[str | None] = mapped_column(String(100))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     customer_phone: Mapped[str | None] = mapped_column(String(20))
     customer_name: Mapped[str | None] = mapped_column(String(200))

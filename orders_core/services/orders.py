@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orders_core.domain import (
@@ -17,7 +18,13 @@ from orders_core.domain import (
     can_transition,
     format_money,
 )
-from orders_core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from orders_core.errors import (
+    Conflict,
+    DuplicateExternalId,
+    IllegalTransition,
+    NotFound,
+    ValidationFailed,
+)
 from orders_core.events import add_timeline, emit
 from orders_core.models import (
     Fulfillment,
@@ -190,6 +197,9 @@ def place_order(
         status=OrderStatus.PENDING,
         payment_status=PaymentStatus.UNPAID,
         channel=data.channel,
+        source=data.source or data.channel.value,
+        external_id=data.external_id,
+        external_number=data.external_number,
         customer_id=customer.id if customer else None,
         customer_phone=data.customer.phone,
         customer_name=data.customer.name or (customer.name if customer else None),
@@ -210,8 +220,11 @@ def place_order(
         status_changed_at=now,
         items=lines,
     )
-    session.add(order)
-    session.flush()
+    if data.external_id is None:
+        session.add(order)
+        session.flush()
+    else:
+        _add_once(session, order)
     add_timeline(
         session,
         order,
@@ -224,6 +237,36 @@ def place_order(
     )
     emit(session, order, "order.created")
     return order
+
+
+def _add_once(session: Session, order: Order) -> None:
+    """Insert an order that carries an integrator's id; a second one with it is a 409."""
+    existing = _by_external_id(session, order)
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(order)
+        except IntegrityError:  # the same id committed a moment ago by a concurrent request
+            existing = _by_external_id(session, order)
+            if existing is None:
+                raise
+    if existing is not None:
+        raise DuplicateExternalId(
+            f"An order with external_id {order.external_id!r} from source {order.source!r} "
+            f"exists already: ord_{existing}",
+            param="external_id",
+            details={"order_id": f"ord_{existing}"},
+        )
+
+
+def _by_external_id(session: Session, order: Order) -> int | None:
+    return session.scalar(
+        select(Order.number).where(
+            Order.tenant_id == order.tenant_id,
+            Order.source == order.source,
+            Order.external_id == order.external_id,
+        )
+    )
 
 
 def transition(

@@ -39,6 +39,10 @@ def _conditions(
         conditions.append(Order.payment_status == filters.payment_status)
     if filters.channel:
         conditions.append(Order.channel == filters.channel)
+    if filters.source:
+        conditions.append(Order.source == filters.source)
+    if filters.external_id:
+        conditions.append(Order.external_id == filters.external_id)
     if filters.customer_phone:
         conditions.append(Order.customer_phone == filters.customer_phone)
     if filters.created_after:
@@ -103,7 +107,8 @@ def list_customers(
 
 
 EXPORT_COLUMNS = (
-    "id", "number", "status", "payment_status", "channel", "customer_name", "customer_phone",
+    "id", "number", "status", "payment_status", "channel", "source", "external_id",
+    "external_number", "customer_name", "customer_phone",
     "items", "subtotal", "discount", "tax", "delivery_fee", "total", "amount_paid",
     "amount_refunded", "currency", "notes", "created_at", "updated_at",
 )  # fmt: skip
@@ -112,8 +117,8 @@ EXPORT_BATCH = 500
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+$")
 _EXPORT_FIELDS = (
-    Order.id, Order.number, Order.status, Order.payment_status, Order.channel,
-    Order.customer_name, Order.customer_phone, Order.subtotal, Order.discount, Order.tax,
+    Order.id, Order.number, Order.status, Order.payment_status, Order.channel, Order.source,
+    Order.external_id, Order.external_number, Order.customer_name, Order.customer_phone, Order.subtotal, Order.discount, Order.tax,
     Order.delivery_fee, Order.total, Order.amount_paid, Order.amount_refunded, Order.currency,
     Order.notes, Order.created_at, Order.updated_at,
 )  # fmt: skip
@@ -133,6 +138,7 @@ def _cell(value: object) -> object:
 def _csv_row(order: Row[Any], items: str) -> list[object]:
     return [_cell(v) for v in [
         f"ord_{order.number}", order.number, order.status, order.payment_status, order.channel,
+        order.source or "", order.external_id or "", order.external_number or "",
         order.customer_name or "", order.customer_phone or "", items, order.subtotal,
         order.discount, order.tax, order.delivery_fee, order.total, order.amount_paid,
         order.amount_refunded, order.currency, order.notes or "",

@@ -121,8 +121,24 @@ def _text_matches(session: Session, tenant_id: int, q: str) -> ColumnElement[boo
     return _fts_matches(session, tenant_id, q)
 
 
+def _by_integrator_id(session: Session, tenant_id: int, q: str) -> list[int]:
+    """Numbers of the orders whose external id or external number is exactly `q`."""
+    q = q.strip()
+    if not q or len(q) > 200:
+        return []
+    return list(
+        session.scalars(
+            select(Order.number).where(
+                Order.tenant_id == tenant_id,
+                (Order.external_id == q) | (Order.external_number == q),
+            )
+        )
+    )
+
+
 def search_condition(session: Session, tenant_id: int, q: str) -> ColumnElement[bool]:
-    """The tenant's orders whose name, phone or notes contain `q`, or whose number `q` names.
+    """The tenant's orders whose name, phone or notes contain `q`, or whose number, external
+    id or external number `q` is.
 
     Each database answers from its own index; on SQLite the index is read once first.
     The caller still filters by tenant.
@@ -130,6 +146,7 @@ def search_condition(session: Session, tenant_id: int, q: str) -> ColumnElement[
     text = _text_matches(session, tenant_id, q)
     number = parse_order_number(q)
     named = [] if number is None else [number]
+    named += _by_integrator_id(session, tenant_id, q)
     if isinstance(text, list):
         return Order.number.in_(text + named)
     return or_(text, Order.number.in_(named)) if named else text
