@@ -34,7 +34,7 @@ from orders_core.models import Customer, Order, OutboxEvent, utcnow
 from orders_core.presenters import order_payload
 from orders_core.schemas import OrderCreate
 from orders_core.services.catalog import import_menu
-from orders_core.services.orders import place_order
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import create_tenant
 from orders_core.settings import Settings
 

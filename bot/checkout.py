@@ -17,7 +17,8 @@ from orders_core.schemas import (
     OrderCreate,
     OrderItemIn,
 )
-from orders_core.services.orders import change_delivery_address, place_order
+from orders_core.services.orders import change_delivery_address
+from orders_core.services.placing import place_order
 
 
 class CheckoutSteps(StepBase):

@@ -27,7 +27,8 @@ from orders_core.domain import OrderStatus
 from orders_core.models import Message, utcnow
 from orders_core.schemas import OrderCreate
 from orders_core.services.customers import upsert_customer
-from orders_core.services.orders import get_order, place_order, transition
+from orders_core.services.orders import get_order, transition
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant
 from orders_core.settings import Settings
 

@@ -11,7 +11,8 @@ from orders_core.demo import DEMO_STAFF
 from orders_core.domain import OrderStatus
 from orders_core.models import Conversation, Message, Order, OutboxEvent, Payment, TimelineEvent
 from orders_core.schemas import CustomerIn, OrderCreate, OrderItemIn
-from orders_core.services.orders import get_order, place_order, transition
+from orders_core.services.orders import get_order, transition
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import WhatsApp

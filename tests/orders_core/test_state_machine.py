@@ -13,7 +13,8 @@ from orders_core.domain import OrderStatus
 from orders_core.errors import IllegalTransition, NotFound
 from orders_core.models import Order, OutboxEvent, TimelineEvent
 from orders_core.schemas import OrderCreate
-from orders_core.services.orders import get_order, place_order, transition
+from orders_core.services.orders import get_order, transition
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant
 from tests.conftest import TenantInfo
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from orders_core.db import Database
 from orders_core.schemas import CustomerIn, OrderCreate, OrderItemIn
-from orders_core.services.orders import place_order
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant, set_staff
 from orders_core.settings import Settings
 from orders_core.tenant_cache import TenantCache, tenant_cache

@@ -15,6 +15,7 @@ from orders_core.domain import OrderStatus, allowed_transitions
 from orders_core.models import Order, TimelineEvent
 from orders_core.schemas import OrderCreate
 from orders_core.services import orders as use
+from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant, revoke_api_key
 from tests.conftest import TenantInfo
 
@@ -24,7 +25,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def place(database: Database, tenant: TenantInfo, *, name: str = "Amara Obi") -> str:
     """A pending order of 2 jollof and a chapman; its public id."""
     with database.write() as session:
-        order = use.place_order(
+        order = place_order(
             session,
             get_tenant(session, tenant.id),
             OrderCreate.model_validate(

@@ -44,6 +44,7 @@ from orders_core.schemas import (
 )
 from orders_core.services import orders as use
 from orders_core.services import payments as money
+from orders_core.services.placing import place_order
 from orders_core.services.queries import export_csv, list_orders
 from orders_core.services.stats import order_stats
 from webhooks.context import business as caller_business
@@ -73,9 +74,7 @@ def create_order(body: OrderCreate) -> Response:
 
     def work(session: Session) -> Response:
         business = caller_business(session)
-        order = use.place_order(
-            session, business.tenant, body, actor="api", catalog=business.by_code
-        )
+        order = place_order(session, business.tenant, body, actor="api", catalog=business.by_code)
         return json_response(order_out(order), 201)
 
     return run_idempotent(work)
