@@ -298,6 +298,7 @@ class OrderList(Output):
     data: list[OrderOut]
     has_more: bool
     next_cursor: str | None = None
+    total_count: int | None = None  # with include=total_count: every match, all pages
 
 
 class PaymentOut(Output):
@@ -427,11 +428,18 @@ class OrderFilters(Input):
     q: Annotated[str, Field(max_length=200)] | None = None
 
 
+OrderSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "total", "-total"]
+
+
 class ListParams(OrderFilters):
     """GET /v1/orders query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
     starting_after: Cursor | None = None
+    # A leading "-" sorts descending; ties are broken by the order number. Unset: newest
+    # first by order number (the order orders were placed in).
+    sort: OrderSort | None = None
+    include: Literal["total_count"] | None = None
 
 
 class StatsParams(Input):

@@ -34,6 +34,9 @@ class Order(Base):
         ),
         Index("ix_orders_tenant_external_id", "tenant_id", "external_id"),
         Index("ix_orders_tenant_external_number", "tenant_id", "external_number"),
+        # Keyset pages under ?sort=updated_at and ?sort=total.
+        Index("ix_orders_tenant_updated_number", "tenant_id", "updated_at", "number"),
+        Index("ix_orders_tenant_total_number", "tenant_id", "total", "number"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

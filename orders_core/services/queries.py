@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from orders_core.errors import DomainError
@@ -54,28 +54,60 @@ def _conditions(
     return conditions
 
 
-def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[list[Order], bool]:
-    """A page of the tenant's orders, newest first, after the `starting_after` cursor.
+# The column each sort orders by; the order number breaks ties and keeps pages stable.
+_SORT_COLUMNS = {"created_at": Order.created_at, "updated_at": Order.updated_at,
+                 "total": Order.total}  # fmt: skip
 
-    Keyset paging on (tenant_id, number): page 1000 costs what page 1 costs.
+
+def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[list[Order], bool]:
+    """A page of the tenant's orders in `params.sort` order, after the `starting_after` order.
+
+    Keyset paging on (sort column, number): page 1000 costs what page 1 costs. Without a
+    sort, newest first by number alone. A cursor is the last order id of a page, under
+    every sort: its sort value is looked up.
     """
     conditions = _conditions(session, tenant_id, params)
+    sort = params.sort or "-number"
+    descending = sort.startswith("-")
+    column = _SORT_COLUMNS.get(sort.lstrip("-"))
     if params.starting_after is not None:
-        cursor = parse_order_number(params.starting_after)
-        if cursor is None:
-            raise DomainError(
-                "starting_after must be an order id like ord_1042", param="starting_after"
-            )
-        conditions.append(Order.number < cursor)
+        conditions.append(_after(session, tenant_id, params.starting_after, column, descending))
+    keys = [Order.number] if column is None else [column, Order.number]
     query = (
         select(Order)
         .where(*conditions)
-        .order_by(Order.number.desc())
+        .order_by(*(key.desc() if descending else key.asc() for key in keys))
         .limit(params.limit + 1)
         .options(selectinload(Order.items))
     )
     rows = list(session.scalars(query))
     return rows[: params.limit], len(rows) > params.limit
+
+
+def count_orders(session: Session, tenant_id: int, filters: OrderFilters) -> int:
+    """How many of the tenant's orders match `filters` (every page)."""
+    conditions = _conditions(session, tenant_id, filters)
+    return int(session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0)
+
+
+def _after(
+    session: Session, tenant_id: int, cursor: str, column: Any, descending: bool
+) -> ColumnElement[bool]:
+    number = parse_order_number(cursor)
+    if number is None:
+        raise DomainError(
+            "starting_after must be an order id like ord_1042", param="starting_after"
+        )
+    if column is None:
+        return Order.number < number
+    value = session.scalar(
+        select(column).where(Order.tenant_id == tenant_id, Order.number == number)
+    )
+    if value is None:
+        raise DomainError(f"No such order: {cursor}", param="starting_after")
+    if descending:
+        return or_(column < value, and_(column == value, Order.number < number))
+    return or_(column > value, and_(column == value, Order.number > number))
 
 
 def list_customers(

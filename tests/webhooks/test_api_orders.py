@@ -451,7 +451,7 @@ def test_cursor_pagination_walks_every_order_once(
         ("created_after=yesterday", "created_after"),
         ("created_after=1700000000", "created_after"),
         ("limit=1&limit=2", "limit"),
-        ("sort=created_at", "sort"),
+        ("sort=price", "sort"),
     ],
 )
 def test_list_rejects_bad_query_parameters(

@@ -45,7 +45,7 @@ from orders_core.schemas import (
 from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.placing import place_order
-from orders_core.services.queries import export_csv, list_orders
+from orders_core.services.queries import count_orders, export_csv, list_orders
 from orders_core.services.stats import order_stats
 from webhooks.context import business as caller_business
 from webhooks.context import db, tenant_id
@@ -83,11 +83,17 @@ def create_order(body: OrderCreate) -> Response:
 @api_route(bp, "/orders", "GET", summary="List orders", query=ListParams,
            response=OrderList, errors=READ_ERRORS)  # fmt: skip
 def list_(query: ListParams) -> OrderList:
-    """A page of orders, newest first."""
+    """A page of orders, newest first unless `sort` says otherwise."""
     with db().read() as session:
         orders, has_more = list_orders(session, tenant_id(), query)
         data = [order_out(o) for o in orders]
-    return OrderList(data=data, has_more=has_more, next_cursor=data[-1].id if has_more else None)
+        total = count_orders(session, tenant_id(), query) if query.include else None
+    return OrderList(
+        data=data,
+        has_more=has_more,
+        next_cursor=data[-1].id if has_more else None,
+        total_count=total,
+    )
 
 
 @api_route(bp, "/orders/stats", "GET", summary="Order statistics", query=StatsParams,
