@@ -24,6 +24,7 @@ from orders_core.events import add_timeline, emit
 from orders_core.models import (
     Fulfillment,
     Order,
+    OrderItem,
     utcnow,
 )
 from orders_core.schemas import (
@@ -208,15 +209,23 @@ def fulfill_order(
 ) -> Fulfillment:
     """Hand over items (all that are left when none are named) with tracking.
 
-    When nothing is left to fulfil, an open order moves on: to delivered for a pickup,
-    to out_for_delivery otherwise.
+    Refunded units are never shipped. When nothing is left to fulfil, an open order moves
+    on: to delivered for a pickup, to out_for_delivery otherwise.
     """
     if order.status == OrderStatus.CANCELLED:
         raise Conflict("A cancelled order cannot be fulfilled", param="id")
     if data.items:
         picked = resolve_items(order, data.items, available="fulfilled_quantity")
+        for index, (item, quantity) in enumerate(picked):
+            if quantity > _left_to_ship(item):
+                raise ValidationFailed(
+                    f"Only {_left_to_ship(item)} of {item.name} can be shipped "
+                    "(the rest is shipped or refunded)",
+                    param=f"items[{index}].quantity",
+                    details={"available": _left_to_ship(item)},
+                )
     else:
-        picked = [(i, i.quantity - i.fulfilled_quantity) for i in order.items]
+        picked = [(i, _left_to_ship(i)) for i in order.items]
         picked = [(i, q) for i, q in picked if q > 0]
         if not picked:
             raise Conflict("Every item of this order is already fulfilled", param="items")
@@ -256,7 +265,7 @@ def fulfill_order(
         "notify_customer": data.notify_customer,
     }
     emit(session, order, "fulfillment.created", extra)
-    if all(i.fulfilled_quantity >= i.quantity for i in order.items):
+    if all(_left_to_ship(i) == 0 for i in order.items):
         target = (
             OrderStatus.DELIVERED
             if order.delivery.get("method") == "pickup"
@@ -267,6 +276,11 @@ def fulfill_order(
                 session, order, target, actor=actor, note=None, extra={"tracking": tracking}
             )
     return fulfillment
+
+
+def _left_to_ship(item: OrderItem) -> int:
+    """Units of a line neither shipped nor refunded."""
+    return max(item.quantity - item.fulfilled_quantity - item.refunded_quantity, 0)
 
 
 def add_note(session: Session, order: Order, data: TimelineEventIn, *, actor: str) -> Any:

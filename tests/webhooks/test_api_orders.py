@@ -208,6 +208,29 @@ def test_cancelling_an_unpaid_order_refunds_nothing(
     assert response.json["cancel_reason"] == "other"
 
 
+def test_refunded_units_are_never_shipped(
+    client: FlaskClient, place: PlaceOrder, tenant: TenantInfo
+) -> None:
+    order = place()  # 2 jollof + 1 chapman
+    _pay(client, tenant, order["id"])
+    jollof, chapman = order["items"][0]["id"], order["items"][1]["id"]
+    refund = {"items": [{"item_id": jollof, "quantity": 1}, {"item_id": chapman, "quantity": 1}]}
+    url = f"/v1/orders/{order['id']}"
+    assert client.post(f"{url}/refunds", json=refund, headers=tenant.headers).status_code == 201
+
+    named = {"items": [{"item_id": chapman, "quantity": 1}]}
+    refused = client.post(f"{url}/fulfillments", json=named, headers=tenant.headers)
+    assert assert_error(refused, 422, "validation_error", "items[0].quantity")["details"] == {
+        "available": 0
+    }
+    rest = client.post(f"{url}/fulfillments", json={}, headers=tenant.headers)
+    assert rest.status_code == 201
+    assert rest.json["items"] == [{"item_id": jollof, "quantity": 1}]  # the chapman was refunded
+    assert client.get(url, headers=tenant.headers).json["status"] == "out_for_delivery"
+    again = client.post(f"{url}/fulfillments", json={}, headers=tenant.headers)
+    assert_error(again, 409, "conflict", "items")
+
+
 def test_refunds_by_amount_and_items_never_exceed_what_was_paid(
     client: FlaskClient, database: Database, place: PlaceOrder, tenant: TenantInfo
 ) -> None:
