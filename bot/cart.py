@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.intents import CatalogEntry
-from orders_core.schemas import MAX_QUANTITY
+from orders_core.fields import MAX_QUANTITY
 
 MAX_LINES = 50
 

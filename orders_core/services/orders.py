@@ -21,6 +21,7 @@ from orders_core.errors import (
     ValidationFailed,
 )
 from orders_core.events import add_timeline, emit
+from orders_core.fields import MAX_METADATA_KEYS
 from orders_core.models import (
     Fulfillment,
     Order,
@@ -28,7 +29,6 @@ from orders_core.models import (
     utcnow,
 )
 from orders_core.schemas import (
-    MAX_METADATA_KEYS,
     CancelIn,
     FulfillmentIn,
     OrderUpdate,

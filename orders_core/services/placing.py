@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from orders_core.domain import OrderStatus, PaymentStatus, format_money
 from orders_core.errors import DuplicateExternalId, ValidationFailed
 from orders_core.events import add_timeline, emit
+from orders_core.fields import MAX_AMOUNT
 from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
-from orders_core.schemas import MAX_AMOUNT, OrderCreate
+from orders_core.schemas import OrderCreate
 from orders_core.services.customers import upsert_customer
 from orders_core.services.orders import STATUS_TITLES
 from orders_core.versioning import CHANGED_TENANTS

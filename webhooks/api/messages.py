@@ -10,8 +10,8 @@ from pydantic import Field
 from sqlalchemy import select
 
 from orders_core.errors import DomainError
+from orders_core.fields import Input, Output, Phone
 from orders_core.models import Message, Order
-from orders_core.schemas import Input, Output, Phone
 from orders_core.services.orders import parse_order_number
 from webhooks.context import db, tenant_id
 from webhooks.routes import api_route

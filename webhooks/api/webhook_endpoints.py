@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from bot.webhook_delivery import endpoint_secret, order_urls_secret
 from orders_core.errors import NotFound
 from orders_core.events import EVENT_TYPES
+from orders_core.fields import Input, Output, public_url
 from orders_core.models import WebhookEndpoint, utcnow
-from orders_core.schemas import Input, Output, public_url
 from webhooks.context import db, services, tenant_id
 from webhooks.routes import api_route
 
