@@ -104,7 +104,6 @@ def handle_inbound(
                     now=now,
                 ),
             ]
-            session.flush()
             # Written last, whole and together: a repeated MessageSid fails here and undoes all.
             try:
                 session.connection().execute(insert(Message.__table__), rows)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.errors import NotFound
+from orders_core.db import Database
 from orders_core.models import Product, Tenant
 from orders_core.tenant_settings import TenantSettings
 from orders_core.versioning import CHANGED_TENANTS
@@ -34,10 +34,12 @@ class TenantSnapshot:
     tenant: Tenant
     settings: TenantSettings
     products: tuple[Product, ...]
-    version: int
-    created_at: datetime
-    staff_phones: frozenset[str]
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def staff_phones(self) -> frozenset[str]:
+        """The phone numbers of the tenant's staff."""
+        return self.memo("staff_phones", lambda: frozenset(m.phone for m in self.tenant.staff))
 
     @property
     def by_code(self) -> Mapping[str, Product]:
@@ -68,32 +70,22 @@ class TenantCache:
                 (Tenant.whatsapp_number == number) | (Tenant.sms_number == number)
             )
         ).one_or_none()
-        return None if row is None else self._current(session, row.id, row.version, row.created_at)
-
-    def by_id(self, session: Session, tenant_id: int) -> TenantSnapshot:
-        """The tenant with this id; NotFound if there is none."""
-        row = session.execute(
-            select(Tenant.version, Tenant.created_at).where(Tenant.id == tenant_id)
-        ).one_or_none()
-        if row is None:
-            raise NotFound(f"No such tenant: {tenant_id}")
-        return self._current(session, tenant_id, row.version, row.created_at)
+        return (
+            None if row is None else self.at_version(session, row.id, row.version, row.created_at)
+        )
 
     def at_version(
         self, session: Session, tenant_id: int, version: int, created_at: datetime
     ) -> TenantSnapshot:
         """The tenant as of `version` (read moments ago), loaded in `session` if not cached."""
-        return self._current(session, tenant_id, version, created_at)
-
-    def _current(
-        self, session: Session, tenant_id: int, version: int, created_at: datetime
-    ) -> TenantSnapshot:
         if tenant_id in session.info.get(CHANGED_TENANTS, ()):
             # Changed in this very transaction, which may still roll back: not for sharing.
             return _load(session, tenant_id)
         with self._lock:
             cached = self._snapshots.get(tenant_id)
-            if cached is not None and (cached.version, cached.created_at) == (version, created_at):
+            if cached is not None and (cached.tenant.version, cached.tenant.created_at) == (
+                version, created_at,
+            ):  # fmt: skip
                 self._snapshots.move_to_end(tenant_id)
                 return cached
         snapshot = _load(session, tenant_id)
@@ -126,18 +118,14 @@ def _read(session: Session, tenant_id: int) -> TenantSnapshot:
         tenant=tenant,
         settings=TenantSettings.model_validate(tenant.settings or {}),
         products=products,
-        version=tenant.version,
-        created_at=tenant.created_at,
-        staff_phones=frozenset(member.phone for member in tenant.staff),
     )
     session.expunge_all()
     return snapshot
 
 
-def tenant_cache(holder: Any) -> TenantCache:
-    """The cache kept on `holder` (the app's Database), made on first use."""
-    caches: dict[str, Any] = holder.caches
-    cache = caches.get("tenants")
+def tenant_cache(database: Database) -> TenantCache:
+    """The cache kept on the database object, made on first use."""
+    cache = database.caches.get("tenants")
     if cache is None:
-        cache = caches.setdefault("tenants", TenantCache())
+        cache = database.caches.setdefault("tenants", TenantCache())
     return cache  # type: ignore[no-any-return]

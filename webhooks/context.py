@@ -39,7 +39,7 @@ def tenant_id() -> int:
     return int(g.tenant_id)
 
 
-def business(session: Session) -> TenantSnapshot:
+def caller_business(session: Session) -> TenantSnapshot:
     """The caller's tenant (settings, staff, catalog) as of the version its key was read with."""
     version, created_at = g.tenant_version
     return tenant_cache(db()).at_version(session, tenant_id(), version, created_at)

@@ -67,9 +67,8 @@ def list_orders(session: Session, tenant_id: int, params: ListParams) -> tuple[l
     every sort: its sort value is looked up.
     """
     conditions = _conditions(session, tenant_id, params)
-    sort = params.sort or "-number"
-    descending = sort.startswith("-")
-    column = _SORT_COLUMNS.get(sort.lstrip("-"))
+    descending = params.sort is None or params.sort.startswith("-")
+    column = _SORT_COLUMNS[params.sort.lstrip("-")] if params.sort else None
     if params.starting_after is not None:
         conditions.append(_after(session, tenant_id, params.starting_after, column, descending))
     keys = [Order.number] if column is None else [column, Order.number]

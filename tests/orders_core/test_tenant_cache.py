@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from orders_core.db import Database
+from orders_core.demo import DEMO_WHATSAPP
 from orders_core.schemas import CustomerIn, OrderCreate, OrderItemIn
 from orders_core.services.placing import place_order
 from orders_core.services.tenants import get_tenant, set_staff
@@ -59,9 +60,9 @@ def test_staff_added_are_known_on_their_next_message(
 def test_unchanged_business_is_read_as_one_row(database: Database, tenant: TenantInfo) -> None:
     cache = TenantCache()
     with database.read() as session:
-        first = cache.by_id(session, tenant.id)
+        first = cache.by_number(session, DEMO_WHATSAPP)
         with counting(database.engine) as seen:
-            again = cache.by_id(session, tenant.id)
+            again = cache.by_number(session, DEMO_WHATSAPP)
     assert again is first and len(seen) == 1
     assert {p.code for p in first.products} >= {"prod_jollof", "prod_chapman"}
 
@@ -69,14 +70,14 @@ def test_unchanged_business_is_read_as_one_row(database: Database, tenant: Tenan
 def test_a_change_rolled_back_is_never_shared(database: Database, tenant: TenantInfo) -> None:
     cache = tenant_cache(database)
     with database.read() as session:
-        before = cache.by_id(session, tenant.id)
+        before = cache.by_number(session, DEMO_WHATSAPP)
     with pytest.raises(RuntimeError), database.write() as session:
         get_tenant(session, tenant.id).name = "Renamed, then rolled back"
         session.flush()
-        assert cache.by_id(session, tenant.id).tenant.name == "Renamed, then rolled back"
+        assert cache.by_number(session, DEMO_WHATSAPP).tenant.name == "Renamed, then rolled back"
         raise RuntimeError
     with database.read() as session:
-        after = cache.by_id(session, tenant.id)
+        after = cache.by_number(session, DEMO_WHATSAPP)
     assert after is before and after.tenant.name == "Mama Put Lagos"
 
 
