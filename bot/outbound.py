@@ -8,6 +8,7 @@ reconcile it without ever losing or doubling it.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
@@ -85,11 +86,12 @@ def message_row(
 
 def blank_row() -> dict[str, Any]:
     """Every column of a message but its id, empty: rows built from it insert together."""
-    return {column.key: None for column in Message.__table__.columns if column.key != "id"} | {
-        "media": [],
-        "payload": {},
-        "attempts": 0,
-    }
+    return _columns() | {"media": [], "payload": {}, "attempts": 0}
+
+
+@cache
+def _columns() -> dict[str, None]:
+    return {column.key: None for column in Message.__table__.columns if column.key != "id"}
 
 
 def new_message(
