@@ -331,20 +331,6 @@ class StatusInfo(Output):
     allowed_transitions: list[OrderStatus]
 
 
-class StatsOut(Output):
-    """Order statistics over a range, computed in SQL."""
-
-    object: Literal["order_stats"] = "order_stats"
-    currency: str
-    range: dict[str, datetime]
-    total_orders: int
-    revenue: int
-    average_order_value: int
-    by_status: dict[str, int]
-    by_payment_status: dict[str, int]
-    periods: list[dict[str, Any]]
-
-
 class OrderFilters(Input):
     """Filters shared by the order list, the export and the stats."""
 
@@ -371,15 +357,6 @@ class ListParams(OrderFilters):
     # first by order number (the order orders were placed in).
     sort: OrderSort | None = None
     include: Literal["total_count"] | None = None
-
-
-class StatsParams(Input):
-    """GET /v1/orders/stats query parameters."""
-
-    created_after: UtcDateTime | None = None
-    created_before: UtcDateTime | None = None
-    period: Literal["daily", "weekly", "monthly"] = "daily"
-    channel: Channel | None = None
 
 
 class TimelineList(Output):

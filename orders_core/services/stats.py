@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from orders_core.domain import OrderStatus, PaymentStatus
 from orders_core.errors import DomainError
 from orders_core.models import Order, Tenant
-from orders_core.schemas import StatsParams
+from orders_core.stats_schemas import StatsParams
 
 DEFAULT_RANGE = timedelta(days=30)
 

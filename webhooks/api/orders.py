@@ -34,8 +34,6 @@ from orders_core.schemas import (
     PaymentOut,
     RefundIn,
     RefundOut,
-    StatsOut,
-    StatsParams,
     StatusInfo,
     StatusList,
     TimelineEventIn,
@@ -47,6 +45,7 @@ from orders_core.services import payments as money
 from orders_core.services.placing import place_order
 from orders_core.services.queries import count_orders, export_csv, list_orders
 from orders_core.services.stats import order_stats
+from orders_core.stats_schemas import StatsOut, StatsParams
 from webhooks.context import caller_business, db, tenant_id
 from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route

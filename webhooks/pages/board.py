@@ -19,9 +19,10 @@ from orders_core.domain import (
     format_money,
 )
 from orders_core.models import Message, Order, Tenant
-from orders_core.schemas import ListParams, StatsParams
+from orders_core.schemas import ListParams
 from orders_core.services.queries import list_orders
 from orders_core.services.stats import order_stats
+from orders_core.stats_schemas import StatsParams
 
 COLUMN_TITLES = {
     OrderStatus.PENDING: "New",
