@@ -12,6 +12,7 @@ from orders_core.models.orders import (
     TimelineEvent,
 )
 from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
+from orders_core.models.returns import Return, ReturnLine
 from orders_core.models.tenants import ApiKey, StaffMember, Tenant
 from orders_core.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -29,6 +30,8 @@ __all__ = [
     "Payment",
     "Product",
     "Refund",
+    "Return",
+    "ReturnLine",
     "StaffMember",
     "Tenant",
     "TimelineEvent",
