@@ -117,6 +117,28 @@ def refund_notice(order: dict[str, Any], business: str, amount: int) -> Notice:
     return Notice("refund.created", body, _variables(order, business, amount=money))
 
 
+RETURN_LINES = {  # said after "{business}: "; return.refunded is said by refund.created
+    "return.requested": "we have your request to return {items} from order #{number}. "
+    "We will tell you when it reaches us.",
+    "return.received": "we received the {items} you returned from order #{number}.",
+    "return.rejected": "we could not accept your return of {items} from order #{number}.",
+}
+
+
+def return_notice(
+    kind: str, order: dict[str, Any], business: str, ret: dict[str, Any]
+) -> Notice | None:
+    """The customer's message when their return is requested, received or rejected."""
+    if kind not in RETURN_LINES:
+        return None
+    items = ", ".join(f"{line['quantity']} × {line['name']}" for line in ret.get("items", []))
+    body = f"{business}: " + RETURN_LINES[kind].format(items=items, number=_number(order))
+    note = ret.get("rejection_note") if kind == "return.rejected" else None
+    if note:
+        body += f" Note: {note}"
+    return Notice(kind, body, _variables(order, business, items=items, note=note or ""))
+
+
 def partial_fulfillment_notice(
     order: dict[str, Any], business: str, tracking_url: str | None
 ) -> Notice:

@@ -79,6 +79,7 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
     order.status_changed: one message per new status; cancellation is said by order.cancelled,
     except a chat order the customer cancelled in the chat, where the bot's reply said it.
     fulfillment.created: only a partial dispatch (a complete one moves the status, which says it).
+    return.*: requested, received and rejected; a refunded return is said by its refund.created.
     """
     data, order = event.data, event.data.get("order") or {}
     kind = event.type
@@ -100,6 +101,8 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
         return wording.payment_notice(order, business, int(data.get("amount") or 0))
     if kind == "refund.created":
         return wording.refund_notice(order, business, int(data.get("amount") or 0))
+    if kind.startswith("return."):
+        return wording.return_notice(kind, order, business, data.get("return") or {})
     if kind == "fulfillment.created" and data.get("notify_customer", True):
         items = order.get("items", [])
         if any(i["fulfilled_quantity"] < i["quantity"] for i in items):

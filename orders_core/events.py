@@ -19,6 +19,10 @@ EVENT_TYPES = (
     "refund.created",
     "fulfillment.created",
     "message.failed",
+    "return.requested",
+    "return.received",
+    "return.refunded",
+    "return.rejected",
 )
 
 

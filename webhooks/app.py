@@ -10,7 +10,7 @@ from flask import Flask
 from orders_core.db import Database
 from orders_core.settings import Settings
 from webhooks import health, openapi, pages, twilio
-from webhooks.api import catalog, messages, orders, webhook_endpoints
+from webhooks.api import catalog, messages, orders, returns, webhook_endpoints
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
 from webhooks.errors import register_error_handlers
@@ -50,6 +50,7 @@ def create_app(
         catalog.bp,
         messages.bp,
         webhook_endpoints.bp,
+        returns.bp,
         twilio.bp,
         pages.bp,
     ):

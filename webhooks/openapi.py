@@ -47,7 +47,12 @@ ERROR_TEXT = {
 }
 
 
-PATH_EXAMPLES = {"order_id": "ord_1001", "code": "prod_jollof", "customer_id": "cus_1"}
+PATH_EXAMPLES = {
+    "order_id": "ord_1001",
+    "code": "prod_jollof",
+    "customer_id": "cus_1",
+    "return_id": "ret_1",
+}
 
 
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
