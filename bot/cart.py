@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.intents import CatalogEntry
@@ -31,10 +31,11 @@ class CartLine:
 def load_cart(
     raw: Iterable[Mapping[str, Any]], catalog: Mapping[str, CatalogEntry]
 ) -> list[CartLine]:
-    """Cart lines from the stored JSON, repriced from the catalog; gone products are dropped."""
+    """Cart lines from the checkout's items, repriced from the catalog; gone products (and
+    lines that are not catalog products) are dropped."""
     lines = []
     for item in raw:
-        product = catalog.get(str(item.get("code")))
+        product = catalog.get(str(item.get("product_id")))
         quantity = item.get("quantity")
         if product is None or not isinstance(quantity, int) or quantity < 1:
             continue
@@ -44,8 +45,12 @@ def load_cart(
 
 
 def dump_cart(lines: Iterable[CartLine]) -> list[dict[str, Any]]:
-    """The cart as JSON for the conversations table."""
-    return [asdict(line) for line in lines]
+    """The cart as checkout items: product_id and quantity, and the customer's note if any."""
+    return [
+        {"product_id": line.code, "quantity": line.quantity}
+        | ({"note": line.note} if line.note else {})
+        for line in lines
+    ]
 
 
 def cart_total(lines: Iterable[CartLine]) -> int:

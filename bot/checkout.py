@@ -10,6 +10,7 @@ from bot.language import lexicon, words_of
 from bot.staff import alert_staff
 from orders_core.domain import Channel, OrderStatus
 from orders_core.errors import DomainError
+from orders_core.models import Order
 from orders_core.schemas import (
     CustomerIn,
     DeliveryIn,
@@ -23,6 +24,9 @@ from orders_core.services.placing import place_order
 
 class CheckoutSteps(StepBase):
     """The steps from a full cart to a placed order."""
+
+    # The order this message placed and the cart it was placed from (its checkout's lines).
+    placed: tuple[Order, list[CartLine]] | None = None
 
     def on_checkout(self, intent: Intent) -> str:
         if not self.lines:
@@ -135,6 +139,7 @@ class CheckoutSteps(StepBase):
             template="staff.new_order",
             variables=replies.new_order_alert_variables(order),
         )
+        self.placed = (order, self.lines)
         self.lines, self.state, self.order_id = [], State.BROWSING, order.id
         self.data.pop("order_note", None)
         self.data["last_order_number"] = order.number

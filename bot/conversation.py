@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,10 +26,11 @@ from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
 from orders_core.domain import CancelReason, Channel, OrderStatus
-from orders_core.models import Conversation, Customer, Product
+from orders_core.models import Checkout, CheckoutStatus, Conversation, Customer, Product, Tenant
 from orders_core.schemas import (
     CancelIn,
 )
+from orders_core.services.checkouts import expire_chat_cart, save_chat_cart
 from orders_core.services.customers import upsert_customer
 from orders_core.services.orders import cancel_order
 from orders_core.tenant_cache import TenantSnapshot
@@ -44,7 +45,10 @@ _NOT_ADDRESSES = frozenset({
     IntentKind.YES, IntentKind.NO, IntentKind.CANCEL, IntentKind.STATUS, IntentKind.HUMAN,
     IntentKind.MENU, IntentKind.CLEAR, IntentKind.STOP, IntentKind.HELP,
 })  # fmt: skip
-__all__ = ["Incoming", "Reply", "SharedLocation", "State", "lock_conversation", "respond"]
+__all__ = [
+    "Incoming", "LockedChat", "Reply", "SharedLocation", "State", "TenantVersion",
+    "find_conversation", "lock_conversation", "respond",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,26 +59,70 @@ class Reply:
     order_id: int | None = None
 
 
-def lock_conversation(
-    session: Session, tenant_id: int, phone: str, now: datetime
-) -> tuple[Conversation, Customer | None]:
-    """The conversation of (tenant, phone), created if new and locked until the transaction
-    ends, and the customer with that phone if there is one (read by the same statement).
+@dataclass(frozen=True)
+class LockedChat:
+    """A conversation locked until the transaction ends, with what the same statement read:
+    the customer with its phone and its open checkout (the cart), if there are any."""
 
-    One customer's messages are handled one at a time: a second one waits here.
-    """
-    query = (
-        select(Conversation, Customer)
+    conversation: Conversation
+    customer: Customer | None
+    checkout: Checkout | None
+
+
+@dataclass(frozen=True)
+class TenantVersion:
+    """The business's row version, read with the conversation (for the tenant cache)."""
+
+    id: int
+    version: int
+    created_at: datetime
+
+
+def _locking(phone: str) -> Select[tuple[int, int, datetime, Conversation, Customer, Checkout]]:
+    return (
+        select(Tenant.id, Tenant.version, Tenant.created_at, Conversation, Customer, Checkout)
+        .join(Conversation, Conversation.tenant_id == Tenant.id)
         .outerjoin(
             Customer,
             (Customer.tenant_id == Conversation.tenant_id) & (Customer.phone == Conversation.phone),
         )
-        .where(Conversation.tenant_id == tenant_id, Conversation.phone == phone)
+        .outerjoin(
+            Checkout,
+            (Checkout.conversation_id == Conversation.id)
+            & (Checkout.status == CheckoutStatus.OPEN.value),
+        )
+        .where(Conversation.phone == phone)
         .with_for_update(of=Conversation)
     )
+
+
+def _locked(row: Row[tuple[int, int, datetime, Conversation, Customer, Checkout]]) -> LockedChat:
+    return LockedChat(conversation=row[3], customer=row[4], checkout=row[5])
+
+
+def find_conversation(
+    session: Session, number: str, phone: str
+) -> tuple[TenantVersion, LockedChat] | None:
+    """The existing conversation of `phone` with the business whose sender is `number`,
+    locked, and that business's version: one statement for a customer who wrote before.
+
+    One customer's messages are handled one at a time: a second one waits here.
+    """
+    row = session.execute(
+        _locking(phone).where((Tenant.whatsapp_number == number) | (Tenant.sms_number == number))
+    ).one_or_none()
+    if row is None:
+        return None
+    return TenantVersion(row[0], row[1], row[2]), _locked(row)
+
+
+def lock_conversation(session: Session, tenant_id: int, phone: str, now: datetime) -> LockedChat:
+    """The conversation of (tenant, phone), created if new and locked until the transaction
+    ends, with the customer and the open checkout (read by the same statement)."""
+    query = _locking(phone).where(Tenant.id == tenant_id)
     row = session.execute(query).one_or_none()
     if row is not None:
-        return row[0], row[1]
+        return _locked(row)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(Conversation)
@@ -82,33 +130,31 @@ def lock_conversation(
             tenant_id=tenant_id,
             phone=phone,
             state=State.BROWSING.value,
-            cart=[],
             data={},
             last_activity_at=now,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "phone"])
     )
-    row = session.execute(query).one()
-    return row[0], row[1]
+    return _locked(session.execute(query).one())
 
 
 def respond(
     session: Session,
     business: TenantSnapshot,
-    conversation: Conversation,
+    chat: LockedChat,
     incoming: Incoming,
     *,
-    customer: Customer | None,
     cart_ttl: timedelta,
     now: datetime,
 ) -> Reply:
     """Take one step of the customer's conversation and return the reply.
 
-    `customer` is the one lock_conversation found; it is created if None, and updated
-    (WhatsApp profile name, last inbound time). A cart idle for longer than `cart_ttl` is
-    dropped first, and the reply says so.
+    The customer is created if the lock found none, and updated (WhatsApp profile name,
+    last inbound time). A cart idle for longer than `cart_ttl` is dropped first (its
+    checkout expires), and the reply says so. The cart is kept as the open checkout.
     """
+    conversation, customer, checkout = chat.conversation, chat.customer, chat.checkout
     on_whatsapp = True if incoming.channel == Channel.WHATSAPP else None
     if customer is None:
         customer = upsert_customer(
@@ -135,7 +181,7 @@ def respond(
         product_by_code=business.by_code,
         catalog=catalog,
         by_code=by_code,
-        lines=load_cart(conversation.cart, by_code),
+        lines=load_cart(checkout.items if checkout is not None else [], by_code),
         state=_state(conversation.state),
         data=dict(conversation.data),
         now=now,
@@ -144,11 +190,18 @@ def respond(
     idle = now - conversation.last_activity_at
     if (step.lines or step.state != State.BROWSING) and idle > cart_ttl:
         step.lines, step.state = [], State.BROWSING
+        if checkout is not None:
+            expire_chat_cart(checkout, now)
+            checkout = None
         notices.append(replies.expired_notice(int(cart_ttl.total_seconds() // 60)))
     text = step.run()
-    cart = dump_cart(step.lines)
-    if conversation.cart != cart:
-        conversation.cart = cart
+    order, lines = step.placed or (None, step.lines)
+    save_chat_cart(
+        session, tenant_id=business.tenant.id, conversation_id=conversation.id,
+        checkout=checkout, items=dump_cart(lines), channel=incoming.channel,
+        customer={"phone": incoming.phone} | ({"name": customer.name} if customer.name else {}),
+        now=now, order=order,
+    )  # fmt: skip
     if conversation.state != step.state.value:
         conversation.state = step.state.value
     if conversation.data != step.data:

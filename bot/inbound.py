@@ -14,7 +14,14 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.conversation import Incoming, SharedLocation, lock_conversation, respond
+from bot.conversation import (
+    Incoming,
+    LockedChat,
+    SharedLocation,
+    find_conversation,
+    lock_conversation,
+    respond,
+)
 from bot.outbound import blank_row, message_row
 from bot.replies import EMPTY_TWIML, twiml
 from bot.staff import respond_to_staff
@@ -87,10 +94,8 @@ def handle_inbound(
     incoming = _incoming(form, channel, phone)
     try:
         with db.write() as session:
-            business = tenant_cache(db).by_number(session, number) if number else None
-            if business is None:
-                raise UnknownNumber(number)
-            reply, order_id = _answer(session, business, incoming, settings, now)
+            business, chat = _lock_chat(session, db, number, phone, now)
+            reply, order_id = _answer(session, business, chat, incoming, settings, now)
             rows = [
                 _inbound_row(business.tenant, form, incoming, order_id, now),
                 message_row(
@@ -121,24 +126,42 @@ def _business_number(to: str) -> str | None:
         return None
 
 
+def _lock_chat(
+    session: Session, db: Database, number: str | None, phone: str, now: datetime
+) -> tuple[TenantSnapshot, LockedChat]:
+    """The business and the locked conversation: for a customer who wrote before, one
+    statement reads both (the business's version with the conversation)."""
+    if number is None:
+        raise UnknownNumber(number)
+    found = find_conversation(session, number, phone)
+    if found is not None:
+        tenant, chat = found
+        return tenant_cache(db).at_version(
+            session, tenant.id, tenant.version, tenant.created_at
+        ), chat
+    business = tenant_cache(db).by_number(session, number)
+    if business is None:
+        raise UnknownNumber(number)
+    return business, lock_conversation(session, business.tenant.id, phone, now)
+
+
 def _answer(
     session: Session,
     business: TenantSnapshot,
+    chat: LockedChat,
     incoming: Incoming,
     settings: Settings,
     now: datetime,
 ) -> tuple[str, int | None]:
     tenant = business.tenant
-    conversation, customer = lock_conversation(session, tenant.id, incoming.phone, now)
     if incoming.phone in business.staff_phones:
-        conversation.last_activity_at = now
+        chat.conversation.last_activity_at = now
         return respond_to_staff(session, tenant, incoming.phone, incoming.text), None
     result = respond(
         session,
         business,
-        conversation,
+        chat,
         incoming,
-        customer=customer,
         cart_ttl=timedelta(minutes=settings.cart_ttl_minutes),
         now=now,
     )

@@ -27,14 +27,23 @@ from bot.outbound import queue_message
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
-from orders_core.models import Conversation, Customer, Message, Order, StaffMember, Tenant
+from orders_core.models import (
+    Checkout,
+    CheckoutStatus,
+    Conversation,
+    Customer,
+    Message,
+    Order,
+    Product,
+    StaffMember,
+    Tenant,
+)
 from orders_core.presenters import order_payload
 from orders_core.schemas import CancelIn
 from orders_core.services.orders import cancel_order
 from orders_core.services.tenants import tenant_settings
 from orders_core.tenant_settings import TenantSettings
 
-CART_STATES = ("cart", "awaiting_confirmation")
 CART_NUDGE_GAP = timedelta(hours=24)
 MAX_CART_NUDGES = 2
 FEEDBACK_LOOKBACK = timedelta(days=7)  # turning feedback on does not ask about old orders
@@ -237,11 +246,29 @@ def _nudge_number(session: Session, key_prefix: str, now: datetime) -> int | Non
     return len(sent) + 1
 
 
+def _cart_items(session: Session, tenant: Tenant, checkouts: list[Checkout]) -> list[list[Any]]:
+    """Each checkout's lines as the nudge names them: quantity and product name."""
+    if not checkouts:
+        return []
+    rows = session.execute(select(Product.code, Product.name).where(Product.tenant_id == tenant.id))
+    names = {code: name for code, name in rows}
+    return [
+        [
+            {"quantity": item.get("quantity", 1),
+             "name": item.get("name") or names.get(item.get("product_id"), "")}
+            for item in checkout.items
+        ]
+        for checkout in checkouts
+    ]  # fmt: skip
+
+
 def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
-    """Nudge customers about carts idle for abandoned_cart_minutes: at most two, 24 h apart.
+    """Nudge customers about chat carts (open checkouts of a conversation) idle for
+    abandoned_cart_minutes: at most two, 24 h apart.
 
     The first nudge is inside WhatsApp's window (the customer wrote recently); a second one,
-    a day later, goes by the tenant's template or is held as `needs_template`.
+    a day later, goes by the tenant's template or is held as `needs_template`. A
+    conversation being answered right now is skipped (its row is locked) until the next run.
     """
     queued = 0
     with database.write() as session:
@@ -251,32 +278,32 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
                 continue
             if _customer_quiet(tenant, settings, now):
                 continue
-            carts = session.scalars(
-                select(Conversation)
+            rows = session.execute(
+                select(Checkout, Conversation.phone)
+                .join(Conversation, Conversation.id == Checkout.conversation_id)
                 .where(
-                    Conversation.tenant_id == tenant.id,
-                    Conversation.state.in_(CART_STATES),
-                    Conversation.last_activity_at <= now - timedelta(minutes=minutes),
+                    Checkout.tenant_id == tenant.id,
+                    Checkout.status == CheckoutStatus.OPEN.value,
+                    Checkout.last_activity_at <= now - timedelta(minutes=minutes),
                 )
-                .order_by(Conversation.id)
-                .with_for_update(skip_locked=True)
-            )
-            for conversation in carts:
-                if not conversation.cart:
-                    continue
+                .order_by(Checkout.id)
+                .with_for_update(skip_locked=True, of=Conversation)
+            ).all()
+            carts = _cart_items(session, tenant, [checkout for checkout, _ in rows])
+            for (checkout, phone), cart in zip(rows, carts, strict=True):
                 prefix = (
-                    f"abandoned-cart:{tenant.id}:{conversation.phone}:"
-                    f"{int(conversation.last_activity_at.timestamp())}"
+                    f"abandoned-cart:{tenant.id}:{phone}:"
+                    f"{int(checkout.last_activity_at.timestamp())}"
                 )
                 number = _nudge_number(session, prefix, now)
                 if number is None:
                     continue
-                notice = wording.cart_nudge(conversation.cart, tenant.name)
+                notice = wording.cart_nudge(cart, tenant.name)
                 queued += _queue_once(
                     session,
                     tenant=tenant,
-                    to_phone=conversation.phone,
-                    channel=_customer_channel(session, tenant, conversation.phone),
+                    to_phone=phone,
+                    channel=_customer_channel(session, tenant, phone),
                     kind="reminder",
                     body=notice.body,
                     dedupe_key=f"{prefix}:{number}",

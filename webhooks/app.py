@@ -10,7 +10,7 @@ from flask import Flask
 from orders_core.db import Database
 from orders_core.settings import Settings
 from webhooks import health, openapi, pages, twilio
-from webhooks.api import catalog, messages, orders, returns, webhook_endpoints
+from webhooks.api import catalog, checkouts, messages, orders, returns, webhook_endpoints
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
 from webhooks.errors import register_error_handlers
@@ -51,6 +51,7 @@ def create_app(
         messages.bp,
         webhook_endpoints.bp,
         returns.bp,
+        checkouts.bp,
         twilio.bp,
         pages.bp,
     ):

@@ -52,6 +52,7 @@ PATH_EXAMPLES = {
     "code": "prod_jollof",
     "customer_id": "cus_1",
     "return_id": "ret_1",
+    "checkout_id": "chk_3f9a1c2e8b7d4a6f0e5c1b2a",
 }
 
 

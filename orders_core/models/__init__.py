@@ -2,6 +2,7 @@
 
 from orders_core.models.base import Base, utcnow
 from orders_core.models.catalog import Customer, Product
+from orders_core.models.checkouts import Checkout, CheckoutStatus
 from orders_core.models.messaging import Conversation, Message
 from orders_core.models.orders import (
     Fulfillment,
@@ -19,6 +20,8 @@ from orders_core.models.webhooks import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "ApiKey",
     "Base",
+    "Checkout",
+    "CheckoutStatus",
     "Conversation",
     "Customer",
     "Fulfillment",

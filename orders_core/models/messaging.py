@@ -58,7 +58,10 @@ class Message(Base):
 
 
 class Conversation(Base):
-    """Where one customer (or staff member) stands in the chat with one tenant."""
+    """Where one customer (or staff member) stands in the chat with one tenant.
+
+    The customer's cart is their open checkout (Checkout.conversation_id).
+    """
 
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("tenant_id", "phone"),)
@@ -67,7 +70,6 @@ class Conversation(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     phone: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(30), default="browsing")
-    cart: Mapped[list[Any]] = mapped_column(default=list)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from orders_core.db import Database
 from orders_core.migrate import upgrade
-from orders_core.models import Conversation, Order, utcnow
+from orders_core.models import Order
 from orders_core.services.catalog import import_menu
 from orders_core.services.tenants import create_tenant
 from orders_core.settings import Settings
+from tests.bot.chat_cart import open_cart, seed_cart
 from tests.webhooks.twilio_helpers import WhatsApp
 from webhooks.app import create_app
 
@@ -120,31 +121,17 @@ class Shop:
     def seed_cart(self, phone: str, given: dict[str, int]) -> None:
         """Put `given` in the customer's cart, as if they had sent it before."""
         with self.database.write() as session:
-            now = utcnow()
-            cart = [
-                {"code": self.codes[name], "name": name, "quantity": qty, "unit_price": 0}
-                for name, qty in given.items()
-            ]
             last = self.codes[list(given)[-1]] if given else None
-            session.add(
-                Conversation(
-                    tenant_id=self.tenant_id, phone=phone, state="cart", cart=cart,
-                    data={"last_item": last} if last else {}, last_activity_at=now, created_at=now,
-                )
+            seed_cart(
+                session, self.tenant_id, phone, {self.codes[n]: q for n, q in given.items()},
+                data={"last_item": last} if last else {},
             )  # fmt: skip
 
     def cart(self, phone: str) -> tuple[dict[str, int], dict[str, str]]:
         """The customer's cart (name -> quantity) and line notes (name -> note)."""
-        with self.database.read() as session:
-            row = session.scalars(
-                select(Conversation).where(
-                    Conversation.tenant_id == self.tenant_id, Conversation.phone == phone
-                )
-            ).one_or_none()
-            lines = list(row.cart) if row else []
         quantities: Counter[str] = Counter()
         notes: dict[str, str] = {}
-        for line in lines:
+        for line in open_cart(self.database, phone):
             name = self.names.get(line["code"], line["code"])
             quantities[name] += line["quantity"]
             if line.get("note"):

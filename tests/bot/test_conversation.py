@@ -22,6 +22,7 @@ from orders_core.models import (
 from orders_core.services.orders import get_order
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
+from tests.bot.chat_cart import open_cart
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import Clock, WhatsApp, post_concurrently
 
@@ -102,7 +103,7 @@ def test_order_fix_confirm_address_then_staff_confirms(
         lines = [(i.product_code, i.quantity) for i in get_order(session, tenant.id, "1001").items]
     assert lines == [("prod_jollof", 3), ("prod_chapman", 1), ("prod_plantain", 3)]
     assert customer(database).address == "12 Allen Avenue, Ikeja"
-    assert (conversation(database).state, conversation(database).cart) == ("browsing", [])
+    assert (conversation(database).state, open_cart(database)) == ("browsing", [])
 
     [alert] = alerts(database)
     assert (alert.to_number, alert.status, alert.order_id) == (
@@ -264,7 +265,7 @@ def test_remove_and_clear(whatsapp: WhatsApp, database: Database) -> None:
 
     assert "isn't in your cart" in whatsapp.send("remove zobo").text
     assert "empty" in whatsapp.send("clear").text
-    assert conversation(database).cart == []
+    assert open_cart(database) == []
 
 
 def test_an_unknown_product_gets_the_closest_names(whatsapp: WhatsApp, database: Database) -> None:
@@ -272,7 +273,7 @@ def test_an_unknown_product_gets_the_closest_names(whatsapp: WhatsApp, database:
 
     assert "Added 2 × Jollof Rice (Large)" in reply
     assert 'I couldn\'t find "shawarma"' in reply
-    assert [line["code"] for line in conversation(database).cart] == ["prod_jollof"]
+    assert [line["code"] for line in open_cart(database)] == ["prod_jollof"]
 
 
 def test_a_misspelt_product_is_asked_about(whatsapp: WhatsApp) -> None:
@@ -323,7 +324,7 @@ def test_an_idle_cart_expires_on_the_next_message(
 
     assert "previous cart expired" in reply
     assert "Jollof" not in reply and "*Total: ₦1,500*" in reply
-    assert [line["code"] for line in conversation(database).cart] == ["prod_chapman"]
+    assert [line["code"] for line in open_cart(database)] == ["prod_chapman"]
 
 
 def test_an_expired_checkout_does_not_place_an_old_cart(
@@ -423,7 +424,7 @@ def test_handle_inbound_is_callable_without_flask(
 
     assert "Bottled Water" in twiml and twiml.startswith("<?xml")
     assert replay.endswith("<Response />")
-    assert conversation(database, "+2348055555555").cart[0]["quantity"] == 1
+    assert open_cart(database, "+2348055555555")[0]["quantity"] == 1
     with pytest.raises(UnknownNumber):
         handle_inbound(database, {**form, "To": "whatsapp:+14155230000"}, settings=settings)
 
@@ -471,7 +472,7 @@ def test_cancel_with_a_new_cart_empties_the_cart_and_keeps_the_order(
 
     assert "emptied your cart" in reply and "#1001* is still pending" in reply
     assert orders(database)[0].status == "pending"
-    assert conversation(database).cart == []
+    assert open_cart(database) == []
     assert whatsapp.send("cancel").text.count("cancelled") >= 1
     assert orders(database)[0].status == "cancelled"
 

@@ -256,7 +256,7 @@ def test_status_updates_are_written_in_the_language_the_customer_chats_in(
         now = utcnow()
         session.add(
             Conversation(
-                tenant_id=tenant.id, phone=CUSTOMER, state="browsing", cart=[],
+                tenant_id=tenant.id, phone=CUSTOMER, state="browsing",
                 data={"lang": "sw"}, last_activity_at=now, created_at=now,
             )
         )  # fmt: skip

@@ -16,9 +16,10 @@ from bot.reminders import (
     remind_unpaid,
 )
 from orders_core.db import Database
-from orders_core.models import Conversation, Customer, Order
+from orders_core.models import Customer, Order
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
+from tests.bot.chat_cart import seed_cart
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
@@ -182,22 +183,8 @@ def _cart(
     h: Harness, tenant: TenantInfo, idle_minutes: float, state: str = "cart", phone: str = CUSTOMER
 ) -> None:
     with h.database.write() as session:
-        session.add(
-            Conversation(
-                tenant_id=tenant.id,
-                phone=phone,
-                state=state,
-                cart=[
-                    {
-                        "code": "prod_jollof",
-                        "name": "Jollof Rice (Large)",
-                        "quantity": 2,
-                        "unit_price": 350000,
-                    }
-                ],
-                last_activity_at=h.now - timedelta(minutes=idle_minutes),
-            )
-        )
+        seed_cart(session, tenant.id, phone, {"prod_jollof": 2} if state != "browsing" else {},
+                  state=state, last_activity_at=h.now - timedelta(minutes=idle_minutes))  # fmt: skip
 
 
 def test_abandoned_cart_gets_at_most_two_nudges_a_day_apart(h: Harness, tenant: TenantInfo) -> None:

@@ -19,9 +19,10 @@ from bot.dispatcher import dispatch
 from bot.outbound import queue_message
 from bot.scheduler import build_scheduler, run_forever
 from orders_core.db import Database
-from orders_core.models import Conversation, Message, Order
+from orders_core.models import Message, Order
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
+from tests.bot.chat_cart import seed_cart
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import FakeSender, TwilioRecorder, customer_wrote, move, place
 
@@ -92,13 +93,8 @@ def busy_tenant(database: Database, tenant: TenantInfo) -> Iterator[TenantInfo]:
         for order in session.scalars(select(Order)):
             order.status_changed_at = NOW - timedelta(minutes=90)
         for phone in phones[10:]:
-            session.add(
-                Conversation(
-                    tenant_id=tenant.id, phone=phone, state="cart",
-                    cart=[{"code": "prod_jollof", "name": "Jollof", "quantity": 1, "unit_price": 1}],
-                    last_activity_at=NOW - timedelta(minutes=61),
-                )
-            )  # fmt: skip
+            seed_cart(session, tenant.id, phone, {"prod_jollof": 1},
+                      last_activity_at=NOW - timedelta(minutes=61))  # fmt: skip
     yield tenant
 
 

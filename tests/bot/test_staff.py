@@ -9,7 +9,15 @@ from bot.staff import StaffCommand, parse_staff_command
 from orders_core.db import Database
 from orders_core.demo import DEMO_STAFF
 from orders_core.domain import OrderStatus
-from orders_core.models import Conversation, Message, Order, OutboxEvent, Payment, TimelineEvent
+from orders_core.models import (
+    Checkout,
+    Conversation,
+    Message,
+    Order,
+    OutboxEvent,
+    Payment,
+    TimelineEvent,
+)
 from orders_core.schemas import CustomerIn, OrderCreate, OrderItemIn
 from orders_core.services.orders import get_order, transition
 from orders_core.services.placing import place_order
@@ -72,8 +80,8 @@ def test_staff_messages_never_make_a_cart(
 
     assert "CONFIRM 1042" in reply  # the staff help
     with database.read() as session:
-        conversation = session.scalars(select(Conversation)).one()
-        assert conversation.cart == []
+        assert session.scalars(select(Conversation)).one().state == "browsing"
+        assert session.scalars(select(Checkout)).all() == []
         assert session.scalars(select(Order)).all() == []
 
 

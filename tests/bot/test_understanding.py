@@ -9,7 +9,8 @@ from sqlalchemy import select
 from orders_core.db import Database
 from orders_core.models import Message, Order, Product, TimelineEvent
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from tests.bot.test_conversation import conversation, order_suya, orders
+from tests.bot.chat_cart import open_cart
+from tests.bot.test_conversation import order_suya, orders
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import WhatsApp
 
@@ -21,7 +22,7 @@ def sell_out(database: Database, code: str) -> None:
 
 
 def cart(database: Database) -> dict[str, int]:
-    return {line["name"]: line["quantity"] for line in conversation(database).cart}
+    return {line["name"]: line["quantity"] for line in open_cart(database)}
 
 
 def test_a_did_you_mean_is_answered_with_yes_and_keeps_the_quantity(
@@ -96,7 +97,7 @@ def test_modifiers_stay_with_their_line_and_reach_the_order(
     reply = whatsapp.send("2 jollof no onions, extra pepper and a chapman").text
 
     assert "no onions" in reply
-    (line, chapman) = conversation(database).cart
+    (line, chapman) = open_cart(database)
     assert line["note"] == "no onions, extra pepper" and chapman["note"] == ""
     whatsapp.send("address: 4 Adeola Odeku Street")
     whatsapp.send("yes")

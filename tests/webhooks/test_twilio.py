@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from orders_core.db import Database
 from orders_core.models import Conversation, Customer, Message
 from orders_core.settings import Settings
+from tests.bot.chat_cart import open_cart
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import MESSAGES_PATH, Clock, WhatsApp, post_concurrently
 from webhooks.app import create_app
@@ -175,10 +176,9 @@ def test_two_copies_at_once_store_one_message(
     with database.read() as session:
         inbound = session.scalars(select(Message).where(Message.direction == "inbound")).all()
         replies = session.scalars(select(Message).where(Message.direction == "outbound")).all()
-        conversation = session.scalars(select(Conversation)).one()
     assert [m.sid for m in inbound] == [form["MessageSid"]]
     assert len(replies) == 1
-    assert conversation.cart[0]["quantity"] == 3
+    assert open_cart(database)[0]["quantity"] == 3
 
 
 def test_one_customers_messages_at_once_are_handled_one_by_one(
@@ -189,9 +189,7 @@ def test_one_customers_messages_at_once_are_handled_one_by_one(
 
     assert post_at_once(settings, database, forms) == [200] * 4
 
-    with database.read() as session:
-        conversation = session.scalars(select(Conversation)).one()
-    assert sorted(line["code"] for line in conversation.cart) == [
+    assert sorted(line["code"] for line in open_cart(database)) == [
         "prod_chapman",
         "prod_jollof",
         "prod_suya",
