@@ -111,6 +111,18 @@ def test_fulfilled_units_are_returnable_before_delivery(
     assert returnable(database, tenant, order) == [0, 0]
 
 
+def test_a_unit_refunded_before_shipping_does_not_hide_a_shipped_one(
+    shop: Shop, place: PlaceOrder, database: Database, tenant: TenantInfo
+) -> None:
+    order = place()
+    jollof = order["items"][0]["id"]
+    shop.ok(shop.post(f"/v1/orders/{order['id']}/payments"), 201)
+    shop.ok(shop.post(f"/v1/orders/{order['id']}/refunds",
+                      {"items": [{"item_id": jollof, "quantity": 1}]}), 201)  # fmt: skip
+    shop.ok(shop.post(f"/v1/orders/{order['id']}/fulfillments", {}), 201)  # the rest: 1 + 1
+    assert returnable(database, tenant, order) == [1, 1]
+
+
 def test_a_return_is_requested_received_and_refunded_by_its_items(
     shop: Shop, place: PlaceOrder, database: Database, tenant: TenantInfo
 ) -> None:
