@@ -3,9 +3,11 @@ rejected), refunds through the refund machinery, timeline and events, idempotenc
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -401,3 +403,29 @@ def test_the_routes_are_in_the_openapi_document(client: FlaskClient) -> None:
     for action in ("receive", "refund", "reject"):
         operation = paths[f"/v1/returns/{{return_id}}/{action}"]["post"]
         assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
+
+
+def test_returns_racing_for_the_same_units_never_over_return(
+    app: Flask, shop: Shop, place: PlaceOrder, database: Database, tenant: TenantInfo
+) -> None:
+    order = place()
+    shop.deliver(order)
+    body = {"items": [{"item_id": order["items"][0]["id"], "quantity": 2}], "reason": "other"}
+    barrier = threading.Barrier(3)
+    results: list[Any] = []
+
+    def post() -> None:
+        client = app.test_client()
+        barrier.wait()
+        results.append(
+            client.post(f"/v1/orders/{order['id']}/returns", json=body, headers=tenant.headers)
+        )
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(r.status_code for r in results) == [201, 422, 422]
+    assert count(database, Return) == 1
+    assert returnable(database, tenant, order) == [0, 1]
