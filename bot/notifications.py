@@ -77,6 +77,24 @@ def status_notice(
     return Notice(f"order.{status}", body, variables)
 
 
+def hold_notice(
+    order: dict[str, Any], business: str, reason: str | None, lang: str = "en"
+) -> Notice:
+    """The customer's message when the business puts their order on hold, with the reason."""
+    body = f"{business}: {say(lang, 'notice_your_order')} #{_number(order)} {say(lang, 'notice_on_hold')}"
+    if reason:
+        body += f"\n{reason}"
+    body += "\n" + say(lang, "notice_on_hold_later")
+    return Notice("order.on_hold", body, _variables(order, business, reason=reason or ""))
+
+
+def resumed_notice(order: dict[str, Any], business: str, lang: str = "en") -> Notice:
+    """The customer's message when their order comes off hold."""
+    line = say(lang, "notice_resumed")
+    body = f"{business}: {say(lang, 'notice_your_order')} #{_number(order)} {line}"
+    return Notice("order.resumed", body, _variables(order, business))
+
+
 def cancelled_notice(order: dict[str, Any], business: str, reason: str, note: str | None) -> Notice:
     """The customer's message when an order is cancelled, with the reason when it is a known one.
 

@@ -76,13 +76,17 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
     """The customer's message for an outbox event, or None when the event tells them nothing.
 
     order.created: the bot already answered chat orders; web/api orders get the lines.
-    order.status_changed: one message per new status; cancellation is said by order.cancelled,
+    Nothing for an order imported already delivered or cancelled.
+    order.status_changed: one message per new status (on hold with its reason, and back on);
+    cancellation is said by order.cancelled,
     except a chat order the customer cancelled in the chat, where the bot's reply said it.
     fulfillment.created: only a partial dispatch (a complete one moves the status, which says it).
     return.*: requested, received and rejected; a refunded return is said by its refund.created.
     """
     data, order = event.data, event.data.get("order") or {}
     kind = event.type
+    if data.get("imported"):
+        return None  # an order imported already finished: history, not news
     if kind == "order.created":
         if order.get("channel") in CHAT_CHANNELS:
             return None
@@ -90,6 +94,10 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
         assert notice is not None
         body = notice.body.replace("is confirmed ✅", "was received 🧾")
         return wording.Notice("order.created", body, notice.variables)
+    if kind == "order.status_changed" and order.get("status") == "on_hold":
+        return wording.hold_notice(order, business, data.get("reason"), lang)
+    if kind == "order.status_changed" and data.get("resumed"):
+        return wording.resumed_notice(order, business, lang)
     if kind == "order.status_changed":
         return wording.status_notice(order, business, _tracking_url(data), lang)
     if kind == "order.cancelled":

@@ -281,6 +281,7 @@ def staff_help() -> str:
         "• *REJECT 1042 out of stock* (or *CANCEL 1042 ...*) — cancel it, with the reason\n"
         "• *PREPARING 1042* · *OUT 1042* · *DELIVERED 1042*\n"
         "• *PAID 1042* — record payment of the balance; *PAID 1042 3500* — part of it\n"
+        "• *HOLD 1042 waiting for stock* — pause it (the customer is told); *RESUME 1042*\n"
         "• *ORDERS* — the open orders"
     )
 
@@ -355,6 +356,7 @@ def staff_done(order: Order) -> str:
         OrderStatus.CONFIRMED: "PREPARING",
         OrderStatus.PREPARING: "OUT",
         OrderStatus.OUT_FOR_DELIVERY: "DELIVERED",
+        OrderStatus.ON_HOLD: "RESUME",
     }.get(OrderStatus(order.status))
     if following:
         text += f" Next: *{following} {order.number}*."
@@ -385,7 +387,10 @@ def staff_illegal(order: Order, requested: str, allowed: Sequence[str]) -> str:
         "out_for_delivery": "OUT",
         "delivered": "DELIVERED",
         "cancelled": "REJECT",
+        "on_hold": "HOLD",
     }
+    if order.held_from:  # on hold: going back there is RESUME
+        commands[order.held_from] = "RESUME"
     options = ", ".join(f"*{commands.get(a, a.upper())} {order.number}*" for a in allowed)
     return (
         f"Order #{order.number} is *{order.status}*, so it can't be {requested}. "

@@ -19,6 +19,7 @@ from orders_core.services.orders import (
     cancel_order,
     get_order,
     parse_order_number,
+    resume_order,
     transition,
 )
 from orders_core.services.payments import record_payment
@@ -36,6 +37,10 @@ ACTIONS = {
     "dispatched": "out",
     "delivered": "delivered",
     "paid": "paid",
+    "hold": "hold",
+    "pause": "hold",
+    "resume": "resume",
+    "unhold": "resume",
     "orders": "orders",
     "open": "orders",
     "help": "help",
@@ -53,6 +58,8 @@ PAST = {
     "out": "sent out for delivery",
     "delivered": "marked delivered",
     "paid": "marked paid",
+    "hold": "put on hold",
+    "resume": "resumed",
 }
 # Words staff put between the command and the number: "out for delivery 1042", "confirm order 1042".
 _FILLER = frozenset({"order", "for", "delivery", "no", "number"})
@@ -133,7 +140,13 @@ def _apply(
         data = PaymentIn(amount=amount, method="other")
         payment = record_payment(session, order, data, actor=actor)
         return replies.staff_paid(order, payment.amount)
-    transition(session, order, TARGETS[command.action], actor=actor)
+    if command.action == "hold":
+        note = command.rest or None
+        transition(session, order, OrderStatus.ON_HOLD, actor=actor, note=note)
+    elif command.action == "resume":
+        resume_order(session, order, actor=actor)
+    else:
+        transition(session, order, TARGETS[command.action], actor=actor)
     return replies.staff_done(order)
 
 

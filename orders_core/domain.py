@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -14,12 +15,14 @@ class OrderStatus(StrEnum):
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    ON_HOLD = "on_hold"
 
 
 class PaymentStatus(StrEnum):
     """Whether an order has been paid, and refunded."""
 
     UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
@@ -32,6 +35,15 @@ class Channel(StrEnum):
     SMS = "sms"
     WEB = "web"
     API = "api"
+    POS = "pos"  # a till: the customer may be a walk-in with no phone or email
+
+
+class FulfillmentStatus(StrEnum):
+    """How much of an order has been handed over or dispatched."""
+
+    UNFULFILLED = "unfulfilled"
+    PARTIAL = "partial"
+    FULFILLED = "fulfilled"
 
 
 class CancelReason(StrEnum):
@@ -51,8 +63,13 @@ FORWARD: tuple[OrderStatus, ...] = (
     OrderStatus.OUT_FOR_DELIVERY,
     OrderStatus.DELIVERED,
 )
-CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING})
-OPEN_STATUSES = frozenset(FORWARD[:-1])
+CANCELLABLE = frozenset(
+    {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING, OrderStatus.ON_HOLD}
+)
+HOLDABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING})
+OPEN_STATUSES = frozenset(FORWARD[:-1]) | {OrderStatus.ON_HOLD}
+# Done with: nothing more will happen to these unless money moves.
+FINISHED_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 
 STATUS_DESCRIPTIONS: dict[OrderStatus, str] = {
     OrderStatus.PENDING: "Order created, awaiting confirmation",
@@ -61,18 +78,52 @@ STATUS_DESCRIPTIONS: dict[OrderStatus, str] = {
     OrderStatus.OUT_FOR_DELIVERY: "Order dispatched for delivery",
     OrderStatus.DELIVERED: "Order completed and delivered",
     OrderStatus.CANCELLED: "Order cancelled (terminal state)",
+    OrderStatus.ON_HOLD: "Paused by the business; resumes to the status it was held from",
 }
 
 
-def allowed_transitions(status: OrderStatus) -> tuple[OrderStatus, ...]:
-    """The statuses an order in `status` may move to: forward (skipping allowed) or cancel."""
+def allowed_transitions(
+    status: OrderStatus, held_from: OrderStatus | None = None
+) -> tuple[OrderStatus, ...]:
+    """The statuses an order in `status` may move to: forward (skipping allowed), on hold,
+    or cancel. An order on hold resumes to `held_from` or is cancelled; without `held_from`
+    (the status list) it may resume to any status an order can be held from."""
+    if status == OrderStatus.ON_HOLD:
+        back = (held_from,) if held_from else tuple(s for s in FORWARD if s in HOLDABLE)
+        return (*back, OrderStatus.CANCELLED)
     later = FORWARD[FORWARD.index(status) + 1 :] if status in FORWARD else ()
-    return later + ((OrderStatus.CANCELLED,) if status in CANCELLABLE else ())
+    hold = (OrderStatus.ON_HOLD,) if status in HOLDABLE else ()
+    return later + hold + ((OrderStatus.CANCELLED,) if status in CANCELLABLE else ())
 
 
-def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
+def can_transition(
+    current: OrderStatus, target: OrderStatus, held_from: OrderStatus | None = None
+) -> bool:
     """True when `current -> target` is a legal move."""
-    return target in allowed_transitions(current)
+    return target in allowed_transitions(current, held_from)
+
+
+def payment_status_for(total: int, paid: int, refunded: int) -> PaymentStatus:
+    """What an order's money says: refunds first, then paid in full, in part, or not at all."""
+    if refunded:
+        return PaymentStatus.REFUNDED if refunded >= paid else PaymentStatus.PARTIALLY_REFUNDED
+    if paid and paid >= total:
+        return PaymentStatus.PAID
+    return PaymentStatus.PARTIALLY_PAID if paid else PaymentStatus.UNPAID
+
+
+def fulfillment_status_for(
+    lines: Iterable[tuple[int, int, int]], *, delivered: bool
+) -> FulfillmentStatus:
+    """From each line's (quantity, fulfilled, refunded): fulfilled when every unit not refunded
+    is handed over (a delivered order is), partial when some are, else unfulfilled."""
+    if delivered:
+        return FulfillmentStatus.FULFILLED
+    lines = list(lines)
+    if not any(fulfilled for _, fulfilled, _ in lines):
+        return FulfillmentStatus.UNFULFILLED
+    done = all(fulfilled + refunded >= quantity for quantity, fulfilled, refunded in lines)
+    return FulfillmentStatus.FULFILLED if done else FulfillmentStatus.PARTIAL
 
 
 # ISO 4217 minor-unit exponents that are not 2.

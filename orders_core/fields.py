@@ -36,6 +36,13 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("date-time out of range") from exc
 
 
+def _comma_separated(value: object) -> object:
+    """A query parameter's "a,b" (or a list) as a list of its non-empty parts."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 def _short_url(value: HttpUrl) -> HttpUrl:
     if len(str(value)) > MAX_URL_LENGTH:
         raise ValueError(f"URL longer than {MAX_URL_LENGTH} characters")
@@ -70,6 +77,11 @@ Source = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
 # Inputs strip whitespace first, so a blank id is too short.
 ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
 ExternalNumber = Annotated[str, Field(min_length=1, max_length=100)]
+_T = TypeVar("_T")
+# A query parameter naming several values: status=pending,confirmed (or expand[]=a&expand[]=b).
+CommaList = Annotated[
+    list[_T], BeforeValidator(_comma_separated), Field(min_length=1, max_length=10)
+]
 
 
 class Input(BaseModel):

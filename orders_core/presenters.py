@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from orders_core.models import (
@@ -24,14 +26,34 @@ from orders_core.schemas import (
     TimelineEventOut,
 )
 
+EMBEDDABLE = ("payments", "refunds", "fulfillments")
 
-def order_out(order: Order) -> OrderOut:
-    """The API view of an order with its lines."""
+
+@dataclass(frozen=True)
+class Related:
+    """What happened to an order, for embedding: its payments, refunds and fulfillments."""
+
+    payments: list[Payment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+
+
+def order_out(
+    order: Order, related: Related | None = None, embed: Iterable[str] = EMBEDDABLE
+) -> OrderOut:
+    """The API view of an order with its lines; with `related`, the `embed` lists too."""
+    embedded: dict[str, Any] = {}
+    if related is not None:
+        makers = {"payments": payment_out, "refunds": refund_out, "fulfillments": fulfillment_out}
+        embedded = {
+            name: [makers[name](row, order) for row in getattr(related, name)] for name in embed
+        }
     return OrderOut(
         id=order.public_id,
         number=order.number,
         status=order.status,
         payment_status=order.payment_status,
+        fulfillment_status=order.fulfillment_status,
         channel=order.channel,
         source=order.source,
         external_id=order.external_id,
@@ -47,6 +69,8 @@ def order_out(order: Order) -> OrderOut:
                 subtotal=item.subtotal,
                 refunded_quantity=item.refunded_quantity,
                 fulfilled_quantity=item.fulfilled_quantity,
+                sku=item.sku,
+                metadata=item.meta,
             )
             for item in order.items
         ],
@@ -57,6 +81,8 @@ def order_out(order: Order) -> OrderOut:
         total=order.total,
         amount_paid=order.amount_paid,
         amount_refunded=order.amount_refunded,
+        amount_due=order.amount_due,
+        payment_reference=order.payment_reference,
         currency=order.currency,
         notes=order.notes,
         metadata=order.meta,
@@ -65,9 +91,14 @@ def order_out(order: Order) -> OrderOut:
         meta=order.webhook_meta,
         cancel_reason=order.cancel_reason,
         cancel_note=order.cancel_note,
+        held_from=order.held_from,
+        hold_reason=order.hold_reason,
+        confirmed_at=order.confirmed_at,
+        delivered_at=order.delivered_at,
         cancelled_at=order.cancelled_at,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        **embedded,
     )
 
 

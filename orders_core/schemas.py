@@ -7,9 +7,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, Strict, StrictBool, model_validator
 
-from orders_core.domain import CancelReason, Channel, OrderStatus, PaymentStatus
+from orders_core.domain import (
+    CancelReason,
+    Channel,
+    FulfillmentStatus,
+    OrderStatus,
+    PaymentStatus,
+)
 from orders_core.fields import (
     Amount,
+    CommaList,
     Cursor,
     ExternalId,
     ExternalNumber,
@@ -44,13 +51,44 @@ class Location(Input):
     longitude: Annotated[float, Strict()] = Field(ge=-180, le=180)
 
 
+class AddressIn(Input):
+    """A structured address; `line1` at least."""
+
+    line1: ShortText = Field(min_length=1)
+    line2: ShortText | None = None
+    area: ShortText | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+
+    def one_line(self) -> str:
+        """The address as one line, the way a rider reads it."""
+        parts = (self.line1, self.line2, self.area, self.city, self.region, self.postal_code)
+        return ", ".join(p for p in parts if p)
+
+
 class DeliveryIn(Input):
-    """Where and how the order is delivered."""
+    """Where and how the order is delivered, and to whom.
+
+    `address` is free text, or structured (stored as given, and as one line in
+    `address` for riders and the chat). `notes` is the older name of `instructions`.
+    """
 
     method: Literal["delivery", "pickup"] = "delivery"
-    address: LongText | None = None
+    address: LongText | AddressIn | None = None
     location: Location | None = None
+    instructions: LongText | None = None
     notes: LongText | None = None
+    recipient_name: ShortText | None = None
+    recipient_phone: Phone | None = None
+    alternate_phone: Phone | None = None
+
+
+class DeliveryUpdate(DeliveryIn):
+    """PATCH /v1/orders/{id} `delivery`: the fields given replace those stored; null clears."""
+
+    method: Literal["delivery", "pickup"] | None = None  # type: ignore[assignment]
 
 
 class OrderItemIn(Input):
@@ -60,6 +98,8 @@ class OrderItemIn(Input):
     name: ShortText | None = None
     quantity: Quantity
     unit_price: Amount | None = None
+    sku: Annotated[str, Field(max_length=100)] | None = None
+    metadata: Metadata = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _catalog_or_adhoc(self) -> OrderItemIn:
@@ -68,12 +108,29 @@ class OrderItemIn(Input):
         return self
 
 
+class PaymentIn(Input):
+    """POST /v1/orders/{id}/payments; amount defaults to what is still owed."""
+
+    amount: PositiveAmount | None = None
+    method: Literal["cash", "transfer", "card", "mobile_money", "pos", "other"] = "other"
+    reference: ShortText | None = None
+
+
 class OrderCreate(Input):
-    """POST /v1/orders."""
+    """POST /v1/orders.
+
+    `status` creates the order already that far along (imports, paid web checkouts): any
+    status the lifecycle reaches from pending. `payment` is recorded in the same
+    transaction; `payment_reference` alone records the whole total as paid by that reference.
+    """
 
     customer: CustomerIn
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=100)]
     channel: Channel = Channel.API
+    status: OrderStatus = OrderStatus.PENDING
+    status_note: LongText | None = None
+    payment: PaymentIn | None = None
+    payment_reference: ShortText | None = None
     # The integrator's ids; `source` defaults to the channel. (source, external_id) is
     # unique per business: the same one again is a 409 naming the existing order.
     source: Source | None = None
@@ -88,13 +145,27 @@ class OrderCreate(Input):
     webhook_urls: Annotated[list[WebhookUrl], Field(max_length=5)] = Field(default_factory=list)
     meta: Metadata = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _reachable(self) -> OrderCreate:
+        if self.channel != Channel.POS and not (self.customer.phone or self.customer.email):
+            raise ValueError(
+                "give customer.phone or customer.email, so the customer can be told about "
+                "the order (only a pos order may have neither)"
+            )
+        if self.payment is not None and self.payment_reference is not None:
+            raise ValueError("give payment.reference or payment_reference, not both")
+        return self
+
 
 class OrderUpdate(Input):
-    """PATCH /v1/orders/{id}: status, notes, metadata (merged; null deletes a key)."""
+    """PATCH /v1/orders/{id}: status (with an optional `note` for the timeline), notes,
+    metadata (merged; null deletes a key) and delivery (until it is out for delivery)."""
 
     status: OrderStatus | None = None
+    note: LongText | None = None
     notes: LongText | None = None
     metadata: Metadata | None = None
+    delivery: DeliveryUpdate | None = None
 
 
 class CancelIn(Input):
@@ -104,12 +175,10 @@ class CancelIn(Input):
     note: LongText | None = None
 
 
-class PaymentIn(Input):
-    """POST /v1/orders/{id}/payments; amount defaults to what is still owed."""
+class HoldIn(Input):
+    """POST /v1/orders/{id}/hold."""
 
-    amount: PositiveAmount | None = None
-    method: Literal["cash", "transfer", "card", "mobile_money", "pos", "other"] = "other"
-    reference: ShortText | None = None
+    reason: LongText | None = None
 
 
 class ItemQuantity(Input):
@@ -144,12 +213,19 @@ class FulfillmentIn(Input):
 
 
 class TimelineEventIn(Input):
-    """POST /v1/orders/{id}/timeline."""
+    """POST /v1/orders/{id}/timeline; the entry may also come wrapped as {"event": {...}}."""
 
     title: ShortText = Field(min_length=1)
     description: LongText | None = None
     type: Literal["success", "pending", "error", "info"] = "info"
     metadata: Metadata = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {"event"} and isinstance(data["event"], dict):
+            return data["event"]
+        return data
 
 
 class ProductIn(Input):
@@ -173,63 +249,6 @@ class ProductUpdate(Input):
     aliases: Annotated[list[ShortText], Field(max_length=20)] | None = None
     category: Annotated[str, Field(max_length=100)] | None = None
     available: StrictBool | None = None
-
-
-class OrderItemOut(Output):
-    """One line of an order."""
-
-    id: str
-    product_id: str | None
-    name: str
-    quantity: int
-    unit_price: int
-    subtotal: int
-    refunded_quantity: int
-    fulfilled_quantity: int
-
-
-class OrderOut(Output):
-    """An order as the API shows it."""
-
-    id: str
-    object: Literal["order"] = "order"
-    number: int
-    status: OrderStatus
-    payment_status: PaymentStatus
-    channel: Channel
-    source: str | None
-    external_id: str | None
-    external_number: str | None
-    customer: dict[str, Any]
-    items: list[OrderItemOut]
-    subtotal: int
-    discount: int
-    tax: int
-    delivery_fee: int
-    total: int
-    amount_paid: int
-    amount_refunded: int
-    currency: str
-    notes: str | None
-    metadata: dict[str, Any]
-    delivery: dict[str, Any]
-    webhook_urls: list[str]
-    meta: dict[str, Any]
-    cancel_reason: CancelReason | None
-    cancel_note: str | None
-    cancelled_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class OrderList(Output):
-    """A page of orders."""
-
-    object: Literal["list"] = "list"
-    data: list[OrderOut]
-    has_more: bool
-    next_cursor: str | None = None
-    total_count: int | None = None  # with include=total_count: every match, all pages
 
 
 class PaymentOut(Output):
@@ -270,6 +289,76 @@ class FulfillmentOut(Output):
     tracking: dict[str, str | None]
     notify_customer: bool
     created_at: datetime
+
+
+class OrderItemOut(Output):
+    """One line of an order."""
+
+    id: str
+    product_id: str | None
+    name: str
+    quantity: int
+    unit_price: int
+    subtotal: int
+    refunded_quantity: int
+    fulfilled_quantity: int
+    sku: str | None
+    metadata: dict[str, Any]
+
+
+class OrderOut(Output):
+    """An order as the API shows it."""
+
+    id: str
+    object: Literal["order"] = "order"
+    number: int
+    status: OrderStatus
+    payment_status: PaymentStatus
+    fulfillment_status: FulfillmentStatus
+    channel: Channel
+    source: str | None
+    external_id: str | None
+    external_number: str | None
+    customer: dict[str, Any]
+    items: list[OrderItemOut]
+    subtotal: int
+    discount: int
+    tax: int
+    delivery_fee: int
+    total: int
+    amount_paid: int
+    amount_refunded: int
+    amount_due: int  # still to pay: nothing on a cancelled order
+    payment_reference: str | None
+    currency: str
+    notes: str | None
+    metadata: dict[str, Any]
+    delivery: dict[str, Any]
+    webhook_urls: list[str]
+    meta: dict[str, Any]
+    cancel_reason: CancelReason | None
+    cancel_note: str | None
+    held_from: OrderStatus | None
+    hold_reason: str | None
+    confirmed_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    # On one order; on a list only when asked for with expand[]=payments etc.
+    payments: list[PaymentOut] | None = Field(default=None, exclude_if=lambda v: v is None)
+    refunds: list[RefundOut] | None = Field(default=None, exclude_if=lambda v: v is None)
+    fulfillments: list[FulfillmentOut] | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class OrderList(Output):
+    """A page of orders."""
+
+    object: Literal["list"] = "list"
+    data: list[OrderOut]
+    has_more: bool
+    next_cursor: str | None = None
+    total_count: int | None = None  # with include=total_count: every match, all pages
 
 
 class TimelineEventOut(Output):
@@ -332,16 +421,23 @@ class StatusInfo(Output):
 
 
 class OrderFilters(Input):
-    """Filters shared by the order list, the export and the stats."""
+    """Filters shared by the order list and the export; lists are comma-separated."""
 
-    status: OrderStatus | None = None
-    payment_status: PaymentStatus | None = None
-    channel: Channel | None = None
+    status: CommaList[OrderStatus] | None = None
+    active: bool | None = None  # neither delivered, cancelled nor refunded (false: the rest)
+    payment_status: CommaList[PaymentStatus] | None = None
+    fulfillment_status: CommaList[FulfillmentStatus] | None = None
+    channel: CommaList[Channel] | None = None
     source: Source | None = None
     external_id: ExternalId | None = None
     customer_phone: Phone | None = None
+    customer_email: Annotated[str, Field(max_length=320)] | None = None
+    total_gte: Amount | None = None
+    total_lte: Amount | None = None
     created_after: UtcDateTime | None = None
     created_before: UtcDateTime | None = None
+    updated_after: UtcDateTime | None = None
+    updated_before: UtcDateTime | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
 
 
@@ -357,6 +453,7 @@ class ListParams(OrderFilters):
     # first by order number (the order orders were placed in).
     sort: OrderSort | None = None
     include: Literal["total_count"] | None = None
+    expand: CommaList[Literal["payments", "refunds", "fulfillments"]] | None = None
 
 
 class TimelineList(Output):

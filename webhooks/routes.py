@@ -85,11 +85,14 @@ def _refuse_unstorable(data: Any) -> None:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    """The query string validated by `model`; repeated parameters are an error."""
+    """The query string validated by `model`; repeated parameters are an error, except
+    `name[]=a&name[]=b`, which is read as `name=a,b`."""
     args = {}
     for key in request.args:
         values = request.args.getlist(key)
-        if len(values) > 1:
+        if key.endswith("[]"):
+            key, values = key[:-2], [",".join(values)]
+        if len(values) > 1 or key in args:
             raise ApiError(400, f"{key} given more than once", param=key)
         args[key] = values[0]
     _refuse_unstorable(args)

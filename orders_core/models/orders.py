@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orders_core.domain import OrderStatus, fulfillment_status_for
 from orders_core.models.base import Base, BigId, Money, utcnow
 
 
@@ -37,6 +38,9 @@ class Order(Base):
         # Keyset pages under ?sort=updated_at and ?sort=total.
         Index("ix_orders_tenant_updated_number", "tenant_id", "updated_at", "number"),
         Index("ix_orders_tenant_total_number", "tenant_id", "total", "number"),
+        Index("ix_orders_tenant_fulfillment_number", "tenant_id", "fulfillment_status", "number"),
+        Index("ix_orders_tenant_email_number", "tenant_id", "customer_email", "number"),
+        Index("ix_orders_tenant_payment_reference", "tenant_id", "payment_reference"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -44,6 +48,10 @@ class Order(Base):
     number: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))
     payment_status: Mapped[str] = mapped_column(String(20), default="unpaid")
+    fulfillment_status: Mapped[str] = mapped_column(String(12), default="unfulfilled")
+    # Where an order on hold goes back to when it resumes, and why it was held.
+    held_from: Mapped[str | None] = mapped_column(String(20))
+    hold_reason: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(10))
     # The integrator's own names for the order: where it came from (website, pos, shopify...)
     # and its id and number there; (source, external_id) is unique per tenant.
@@ -53,6 +61,7 @@ class Order(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     customer_phone: Mapped[str | None] = mapped_column(String(20))
     customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_email: Mapped[str | None] = mapped_column(String(320))
     customer: Mapped[dict[str, Any]] = mapped_column(default=dict)  # snapshot at order time
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(Money)
@@ -62,6 +71,8 @@ class Order(Base):
     total: Mapped[int] = mapped_column(Money)
     amount_paid: Mapped[int] = mapped_column(Money, default=0)
     amount_refunded: Mapped[int] = mapped_column(Money, default=0)
+    # The latest payment's reference (gateway id, transfer reference): found by ?q=.
+    payment_reference: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     delivery: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -70,6 +81,8 @@ class Order(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     cancel_note: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,6 +96,20 @@ class Order(Base):
         """The id the API and the chat show, e.g. ord_1042."""
         return f"ord_{self.number}"
 
+    @property
+    def amount_due(self) -> int:
+        """What the customer still has to pay; nothing on a cancelled order."""
+        if self.status == OrderStatus.CANCELLED:
+            return 0
+        return max(self.total - self.amount_paid, 0)
+
+    def refresh_fulfillment_status(self) -> None:
+        """Set fulfillment_status from the lines and the status (delivered is fulfilled)."""
+        self.fulfillment_status = fulfillment_status_for(
+            ((i.quantity, i.fulfilled_quantity, i.refunded_quantity) for i in self.items),
+            delivered=self.status == OrderStatus.DELIVERED,
+        )
+
 
 class OrderItem(Base):
     """One line of an order, priced when the order was placed."""
@@ -93,12 +120,14 @@ class OrderItem(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     product_code: Mapped[str | None] = mapped_column(String(64))
+    sku: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
     unit_price: Mapped[int] = mapped_column(Money)
     subtotal: Mapped[int] = mapped_column(Money)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
     fulfilled_quantity: Mapped[int] = mapped_column(default=0)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
 
     order: Mapped[Order] = relationship(back_populates="items")
 

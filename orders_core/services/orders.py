@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from orders_core.domain import (
+    FORWARD,
     CancelReason,
     OrderStatus,
     allowed_transitions,
@@ -34,6 +36,7 @@ from orders_core.schemas import (
     OrderUpdate,
     TimelineEventIn,
 )
+from orders_core.services.delivery import update_delivery
 from orders_core.services.payments import refund, resolve_items
 
 _ORDER_ID = re.compile(r"^(?:ord_|#)?([0-9]{1,18})$")
@@ -45,6 +48,7 @@ STATUS_TITLES = {
     OrderStatus.OUT_FOR_DELIVERY: "Order out for delivery",
     OrderStatus.DELIVERED: "Order delivered",
     OrderStatus.CANCELLED: "Order cancelled",
+    OrderStatus.ON_HOLD: "Order put on hold",
 }
 
 
@@ -80,7 +84,11 @@ def transition(
     actor: str,
     note: str | None = None,
 ) -> Order:
-    """Move the order to `target` if the lifecycle allows it; the same status is a no-op."""
+    """Move the order to `target` if the lifecycle allows it; the same status is a no-op.
+
+    Putting an order on hold remembers where it was (and `note` as the reason); an order on
+    hold resumes only to that status.
+    """
     current = OrderStatus(order.status)
     if target == current:
         return order
@@ -88,15 +96,32 @@ def transition(
         return cancel_order(
             session, order, CancelIn(reason=CancelReason.OTHER, note=note), actor=actor
         )
-    if not can_transition(current, target):
-        raise_illegal(current, target)
-    _set_status(session, order, target, actor=actor, note=note)
+    held_from = OrderStatus(order.held_from) if order.held_from else None
+    if not can_transition(current, target, held_from):
+        raise_illegal(current, target, held_from)
+    extra: dict[str, Any] = {}
+    if target == OrderStatus.ON_HOLD:
+        order.held_from, order.hold_reason = current, note
+        extra = {"reason": note}
+    elif current == OrderStatus.ON_HOLD:
+        order.held_from = order.hold_reason = None
+        extra = {"resumed": True}
+    _set_status(session, order, target, actor=actor, note=note, extra=extra)
     return order
 
 
-def raise_illegal(current: OrderStatus, target: OrderStatus) -> None:
+def resume_order(session: Session, order: Order, *, actor: str) -> Order:
+    """Move an order on hold back to the status it was held from; Conflict if not on hold."""
+    if order.status != OrderStatus.ON_HOLD or not order.held_from:
+        raise Conflict(f"This order is not on hold (it is {order.status})", param="status")
+    return transition(session, order, OrderStatus(order.held_from), actor=actor)
+
+
+def raise_illegal(
+    current: OrderStatus, target: OrderStatus, held_from: OrderStatus | None = None
+) -> None:
     """Raise IllegalTransition naming the statuses that are allowed from `current`."""
-    allowed = [s.value for s in allowed_transitions(current)]
+    allowed = [s.value for s in allowed_transitions(current, held_from)]
     hint = f"allowed: {', '.join(allowed)}" if allowed else f"{current.value} is final"
     raise IllegalTransition(
         f"Cannot move an order from {current.value} to {target.value} ({hint})",
@@ -119,6 +144,7 @@ def _set_status(
     order.status = target
     order.updated_at = now
     order.status_changed_at = now
+    stamp_status(order, target, now)
     add_timeline(
         session,
         order,
@@ -132,6 +158,16 @@ def _set_status(
     emit(session, order, "order.status_changed", {"previous_status": previous, **(extra or {})})
 
 
+def stamp_status(order: Order, status: OrderStatus, now: datetime) -> None:
+    """Record when the order was first confirmed (or got past confirmation) and delivered;
+    a delivered order counts as fulfilled."""
+    if status in FORWARD[1:] and order.confirmed_at is None:
+        order.confirmed_at = now
+    if status == OrderStatus.DELIVERED:
+        order.delivered_at = now
+        order.refresh_fulfillment_status()
+
+
 def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) -> Order:
     """Cancel with a reason; a paid order is refunded in full in the same transaction."""
     current = OrderStatus(order.status)
@@ -142,6 +178,7 @@ def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) 
     order.cancel_reason = data.reason
     order.cancel_note = data.note
     order.cancelled_at = utcnow()
+    order.held_from = order.hold_reason = None
     refundable = order.amount_paid - order.amount_refunded
     if refundable > 0:
         refund(
@@ -176,9 +213,12 @@ def change_delivery_address(session: Session, order: Order, address: str, *, act
 
 
 def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: str) -> Order:
-    """Apply a PATCH: notes replaced, metadata merged (None deletes a key), then the status."""
+    """Apply a PATCH: notes replaced, metadata merged (None deletes a key), delivery details
+    changed, then the status, with `note` on its timeline entry (or as a note of its own)."""
     fields = data.model_fields_set
     changed: list[str] = []
+    if data.delivery is not None:
+        update_delivery(session, order, data.delivery, actor=actor)
     if "notes" in fields and data.notes != order.notes:
         order.notes = data.notes
         changed.append("notes")
@@ -199,8 +239,10 @@ def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: st
     if changed:
         order.updated_at = utcnow()
         emit(session, order, "order.updated", {"changed": changed})
-    if data.status is not None:
-        transition(session, order, data.status, actor=actor)
+    if data.status is not None and data.status != order.status:
+        transition(session, order, data.status, actor=actor, note=data.note)
+    elif data.note:
+        add_note(session, order, TimelineEventIn(title="Note", description=data.note), actor=actor)
     return order
 
 
@@ -231,6 +273,7 @@ def fulfill_order(
             raise Conflict("Every item of this order is already fulfilled", param="items")
     for item, quantity in picked:
         item.fulfilled_quantity += quantity
+    order.refresh_fulfillment_status()
     fulfillment = Fulfillment(
         tenant_id=order.tenant_id,
         order_id=order.id,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from orders_core.domain import (
     OrderStatus,
-    PaymentStatus,
     format_money,
+    payment_status_for,
 )
 from orders_core.errors import Conflict, ValidationFailed
 from orders_core.events import add_timeline, emit
@@ -25,8 +27,16 @@ from orders_core.schemas import (
 )
 
 
-def record_payment(session: Session, order: Order, data: PaymentIn, *, actor: str) -> Payment:
-    """Record money received; the order is `paid` once the total is covered. No overpayment."""
+def record_payment(
+    session: Session,
+    order: Order,
+    data: PaymentIn,
+    *,
+    actor: str,
+    extra: dict[str, Any] | None = None,
+) -> Payment:
+    """Record money received: the order is `partially_paid`, then `paid` once the total is
+    covered. No overpayment. The payment's reference becomes the order's, for search."""
     if order.status == OrderStatus.CANCELLED:
         raise Conflict("A cancelled order cannot take a payment", param="id")
     due = order.total - order.amount_paid
@@ -49,8 +59,9 @@ def record_payment(session: Session, order: Order, data: PaymentIn, *, actor: st
     )
     session.add(payment)
     order.amount_paid += amount
-    if order.amount_paid >= order.total:
-        order.payment_status = PaymentStatus.PAID
+    order.payment_status = payment_status_for(order.total, order.amount_paid, order.amount_refunded)
+    if data.reference:
+        order.payment_reference = data.reference
     order.updated_at = utcnow()
     session.flush()
     add_timeline(
@@ -63,7 +74,12 @@ def record_payment(session: Session, order: Order, data: PaymentIn, *, actor: st
         actor=actor,
         data={"payment_id": f"pay_{payment.id}", "amount": amount, "method": data.method},
     )
-    emit(session, order, "payment.recorded", {"payment_id": f"pay_{payment.id}", "amount": amount})
+    emit(
+        session,
+        order,
+        "payment.recorded",
+        {"payment_id": f"pay_{payment.id}", "amount": amount, **(extra or {})},
+    )
     return payment
 
 
@@ -116,6 +132,8 @@ def refund(
     reason: str | None,
     actor: str,
 ) -> Refund:
+    """Give back `amount` (already checked against what is refundable) for the `picked`
+    units; timeline and event included."""
     for item, quantity in picked:
         item.refunded_quantity += quantity
     refund = Refund(
@@ -128,11 +146,9 @@ def refund(
     )
     session.add(refund)
     order.amount_refunded += amount
-    order.payment_status = (
-        PaymentStatus.REFUNDED
-        if order.amount_refunded >= order.amount_paid
-        else PaymentStatus.PARTIALLY_REFUNDED
-    )
+    order.payment_status = payment_status_for(order.total, order.amount_paid, order.amount_refunded)
+    if picked:
+        order.refresh_fulfillment_status()
     order.updated_at = utcnow()
     session.flush()
     add_timeline(

@@ -4,19 +4,28 @@ order's first timeline entry and event, in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orders_core.domain import OrderStatus, PaymentStatus, format_money
+from orders_core.domain import (
+    FINISHED_STATUSES,
+    CancelReason,
+    OrderStatus,
+    PaymentStatus,
+    format_money,
+)
 from orders_core.errors import DuplicateExternalId, ValidationFailed
 from orders_core.events import add_timeline, emit
 from orders_core.fields import MAX_AMOUNT
 from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
-from orders_core.schemas import OrderCreate
+from orders_core.schemas import OrderCreate, PaymentIn
 from orders_core.services.customers import upsert_customer
-from orders_core.services.orders import STATUS_TITLES
+from orders_core.services.delivery import delivery_doc
+from orders_core.services.orders import STATUS_TITLES, stamp_status
+from orders_core.services.payments import record_payment
 from orders_core.versioning import CHANGED_TENANTS
 
 
@@ -87,6 +96,8 @@ def _price_items(
                 quantity=item.quantity,
                 unit_price=price,
                 subtotal=price * item.quantity,
+                sku=item.sku,
+                meta=item.metadata,
             )
         )
     return lines
@@ -100,10 +111,15 @@ def place_order(
     actor: str = "api",
     catalog: Mapping[str, Product] | None = None,
 ) -> Order:
-    """Create a pending, unpaid order priced from the catalog; timeline and outbox included.
+    """Create an order priced from the catalog; timeline and outbox included.
 
-    `catalog` (products by code, as of this transaction's tenant version) spares a query.
+    It starts in `data.status` (pending unless an import or a paid checkout says otherwise;
+    one `order.created` event carries it) with `data.payment` recorded in the same
+    transaction. `catalog` (products by code, as of this transaction's tenant version)
+    spares a query.
     """
+    if data.status == OrderStatus.CANCELLED and (data.payment or data.payment_reference):
+        raise ValidationFailed("A cancelled order cannot take a payment", param="payment")
     lines = _price_items(session, tenant, data, catalog)
     subtotal = sum(line.subtotal for line in lines)
     total = subtotal - data.discount + data.tax + data.delivery_fee
@@ -124,7 +140,7 @@ def place_order(
             email=data.customer.email,
             address=data.customer.address,
         )
-    delivery = data.delivery.model_dump(mode="json", exclude_none=True) if data.delivery else {}
+    delivery = delivery_doc(data.delivery) if data.delivery else {}
     if "address" not in delivery and data.customer.address:
         delivery["address"] = data.customer.address
     now = utcnow()
@@ -140,6 +156,7 @@ def place_order(
         customer_id=customer.id if customer else None,
         customer_phone=data.customer.phone,
         customer_name=data.customer.name or (customer.name if customer else None),
+        customer_email=data.customer.email.lower() if data.customer.email else None,
         customer=customer_snapshot,
         currency=tenant.currency,
         subtotal=subtotal,
@@ -172,8 +189,44 @@ def place_order(
         actor=actor,
         data={"status": "pending", "channel": order.channel},
     )
-    emit(session, order, "order.created")
+    if data.status != OrderStatus.PENDING:
+        _start_in(session, order, data, actor=actor, now=now)
+    # Orders imported already finished are history: the customer is not told of them again.
+    imported = {"imported": True} if data.status in FINISHED_STATUSES else None
+    emit(session, order, "order.created", imported)
+    payment = data.payment or (
+        PaymentIn(reference=data.payment_reference, method="other")
+        if data.payment_reference
+        else None
+    )
+    if payment is not None and order.total > 0:
+        record_payment(session, order, payment, actor=actor, extra=imported)
     return order
+
+
+def _start_in(
+    session: Session, order: Order, data: OrderCreate, *, actor: str, now: datetime
+) -> None:
+    """Put a new order straight into `data.status`, with the timestamps and the one timeline
+    entry a move there would have left."""
+    target = data.status
+    order.status = target
+    stamp_status(order, target, now)
+    if target == OrderStatus.ON_HOLD:
+        order.held_from, order.hold_reason = OrderStatus.PENDING, data.status_note
+    if target == OrderStatus.CANCELLED:
+        order.cancel_reason, order.cancel_note = CancelReason.OTHER, data.status_note
+        order.cancelled_at = now
+    add_timeline(
+        session,
+        order,
+        kind="status_changed",
+        type="error" if target == OrderStatus.CANCELLED else "success",
+        title=STATUS_TITLES[target],
+        description=data.status_note,
+        actor=actor,
+        data={"from": OrderStatus.PENDING.value, "to": target.value, "on_create": True},
+    )
 
 
 def _add_once(session: Session, order: Order) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from orders_core.domain import FINISHED_STATUSES, PaymentStatus
 from orders_core.errors import DomainError
 from orders_core.models import Customer, Order, OrderItem
 from orders_core.schemas import CustomerParams, ListParams, OrderFilters
@@ -33,12 +34,29 @@ def _conditions(
     session: Session, tenant_id: int, filters: OrderFilters
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Order.tenant_id == tenant_id]
-    if filters.status:
-        conditions.append(Order.status == filters.status)
-    if filters.payment_status:
-        conditions.append(Order.payment_status == filters.payment_status)
-    if filters.channel:
-        conditions.append(Order.channel == filters.channel)
+    for column, wanted in (
+        (Order.status, filters.status),
+        (Order.payment_status, filters.payment_status),
+        (Order.fulfillment_status, filters.fulfillment_status),
+        (Order.channel, filters.channel),
+    ):
+        if wanted:
+            conditions.append(column == wanted[0] if len(wanted) == 1 else column.in_(wanted))
+    if filters.active is not None:
+        active = and_(
+            Order.status.not_in(FINISHED_STATUSES), Order.payment_status != PaymentStatus.REFUNDED
+        )
+        conditions.append(active if filters.active else ~active)
+    if filters.total_gte is not None:
+        conditions.append(Order.total >= filters.total_gte)
+    if filters.total_lte is not None:
+        conditions.append(Order.total <= filters.total_lte)
+    if filters.customer_email:
+        conditions.append(Order.customer_email == filters.customer_email.lower())
+    if filters.updated_after:
+        conditions.append(Order.updated_at > _aware(filters.updated_after))
+    if filters.updated_before:
+        conditions.append(Order.updated_at < _aware(filters.updated_before))
     if filters.source:
         conditions.append(Order.source == filters.source)
     if filters.external_id:
@@ -138,20 +156,23 @@ def list_customers(
 
 
 EXPORT_COLUMNS = (
-    "id", "number", "status", "payment_status", "channel", "source", "external_id",
-    "external_number", "customer_name", "customer_phone",
+    "id", "number", "status", "payment_status", "fulfillment_status", "channel", "source",
+    "external_id", "external_number", "customer_name", "customer_phone", "customer_email",
     "items", "subtotal", "discount", "tax", "delivery_fee", "total", "amount_paid",
-    "amount_refunded", "currency", "notes", "created_at", "updated_at",
+    "amount_refunded", "amount_due", "payment_reference", "currency", "notes", "created_at",
+    "updated_at", "confirmed_at", "delivered_at", "cancelled_at",
 )  # fmt: skip
 EXPORT_BATCH = 500
 
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+$")
 _EXPORT_FIELDS = (
-    Order.id, Order.number, Order.status, Order.payment_status, Order.channel, Order.source,
-    Order.external_id, Order.external_number, Order.customer_name, Order.customer_phone, Order.subtotal, Order.discount, Order.tax,
-    Order.delivery_fee, Order.total, Order.amount_paid, Order.amount_refunded, Order.currency,
-    Order.notes, Order.created_at, Order.updated_at,
+    Order.id, Order.number, Order.status, Order.payment_status, Order.fulfillment_status,
+    Order.channel, Order.source, Order.external_id, Order.external_number, Order.customer_name,
+    Order.customer_phone, Order.customer_email, Order.subtotal, Order.discount, Order.tax,
+    Order.delivery_fee, Order.total, Order.amount_paid, Order.amount_refunded,
+    Order.payment_reference, Order.currency, Order.notes, Order.created_at, Order.updated_at,
+    Order.confirmed_at, Order.delivered_at, Order.cancelled_at,
 )  # fmt: skip
 
 
@@ -166,14 +187,21 @@ def _cell(value: object) -> object:
     return value
 
 
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
 def _csv_row(order: Row[Any], items: str) -> list[object]:
+    due = 0 if order.status == "cancelled" else max(order.total - order.amount_paid, 0)
     return [_cell(v) for v in [
-        f"ord_{order.number}", order.number, order.status, order.payment_status, order.channel,
-        order.source or "", order.external_id or "", order.external_number or "",
-        order.customer_name or "", order.customer_phone or "", items, order.subtotal,
-        order.discount, order.tax, order.delivery_fee, order.total, order.amount_paid,
-        order.amount_refunded, order.currency, order.notes or "",
-        order.created_at.isoformat(), order.updated_at.isoformat(),
+        f"ord_{order.number}", order.number, order.status, order.payment_status,
+        order.fulfillment_status, order.channel, order.source or "", order.external_id or "",
+        order.external_number or "", order.customer_name or "", order.customer_phone or "",
+        order.customer_email or "", items, order.subtotal, order.discount, order.tax,
+        order.delivery_fee, order.total, order.amount_paid, order.amount_refunded, due,
+        order.payment_reference or "", order.currency, order.notes or "",
+        _iso(order.created_at), _iso(order.updated_at), _iso(order.confirmed_at),
+        _iso(order.delivered_at), _iso(order.cancelled_at),
     ]]  # fmt: skip
 
 

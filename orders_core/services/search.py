@@ -122,12 +122,15 @@ def _text_matches(session: Session, tenant_id: int, q: str) -> ColumnElement[boo
 
 
 def _by_integrator_id(session: Session, tenant_id: int, q: str) -> list[int]:
-    """Numbers of the orders whose external id or external number is exactly `q`."""
+    """Numbers of the orders whose external id, external number or payment reference is
+    exactly `q` (each has its own index)."""
     return list(
         session.scalars(
             select(Order.number).where(
                 Order.tenant_id == tenant_id,
-                (Order.external_id == q) | (Order.external_number == q),
+                (Order.external_id == q)
+                | (Order.external_number == q)
+                | (Order.payment_reference == q),
             )
         )
     )
@@ -135,7 +138,7 @@ def _by_integrator_id(session: Session, tenant_id: int, q: str) -> list[int]:
 
 def search_condition(session: Session, tenant_id: int, q: str) -> ColumnElement[bool]:
     """The tenant's orders whose name, phone or notes contain `q`, or whose number, external
-    id or external number `q` is.
+    id, external number or payment reference `q` is.
 
     Each database answers from its own index; on SQLite the index is read once first.
     The caller still filters by tenant.

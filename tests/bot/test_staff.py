@@ -126,7 +126,7 @@ def test_paid_with_an_amount_records_that_amount(
 
     assert "₦3,500" in reply
     order = order_row(database, tenant, number)
-    assert (order.payment_status, order.amount_paid) == ("unpaid", 350000)
+    assert (order.payment_status, order.amount_paid) == ("partially_paid", 350000)
     with database.read() as session:
         payment = session.scalars(select(Payment)).one()
     assert (payment.amount, payment.method) == (350000, "other")

@@ -19,13 +19,15 @@ from orders_core.services.tenants import get_tenant
 from tests.conftest import TenantInfo
 
 # Written out by hand from DESIGN.md, not derived from the code under test.
+# An order on hold goes back only where it was held from: new_order holds it from pending.
 LEGAL: dict[str, set[str]] = {
-    "pending": {"confirmed", "preparing", "out_for_delivery", "delivered", "cancelled"},
-    "confirmed": {"preparing", "out_for_delivery", "delivered", "cancelled"},
-    "preparing": {"out_for_delivery", "delivered", "cancelled"},
+    "pending": {"confirmed", "preparing", "out_for_delivery", "delivered", "cancelled", "on_hold"},
+    "confirmed": {"preparing", "out_for_delivery", "delivered", "cancelled", "on_hold"},
+    "preparing": {"out_for_delivery", "delivered", "cancelled", "on_hold"},
     "out_for_delivery": {"delivered"},
     "delivered": set(),
     "cancelled": set(),
+    "on_hold": {"pending", "cancelled"},
 }
 PAIRS = list(itertools.product(LEGAL, LEGAL))
 

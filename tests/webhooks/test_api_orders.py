@@ -150,7 +150,7 @@ def test_payments_partial_then_the_balance(
     assert first.json["amount"] == 200000 and first.json["id"].startswith("pay_")
     assert first.json["reference"] == "TRF-1"
     midway = client.get(f"/v1/orders/{order['id']}", headers=tenant.headers).json
-    assert (midway["amount_paid"], midway["payment_status"]) == (200000, "unpaid")
+    assert (midway["amount_paid"], midway["payment_status"]) == (200000, "partially_paid")
     rest = _pay(client, tenant, order["id"], method="cash")
     assert rest.json["amount"] == order["total"] - 200000
     paid = client.get(f"/v1/orders/{order['id']}", headers=tenant.headers).json
@@ -467,9 +467,9 @@ def test_cursor_pagination_walks_every_order_once(
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
-        ("status=shipped", "status"),
-        ("payment_status=owing", "payment_status"),
-        ("channel=fax", "channel"),
+        ("status=shipped", "status[0]"),
+        ("payment_status=owing", "payment_status[0]"),
+        ("channel=fax", "channel[0]"),
         ("customer_phone=12", "customer_phone"),
         ("created_after=yesterday", "created_after"),
         ("created_after=1700000000", "created_after"),
@@ -523,10 +523,10 @@ def test_stats_by_status_period_revenue_and_aov(
     assert stats["currency"] == "NGN"
     assert stats["by_status"] == {
         "pending": 3, "confirmed": 0, "preparing": 0, "out_for_delivery": 0, "delivered": 1,
-        "cancelled": 1,
+        "cancelled": 1, "on_hold": 0,
     }  # fmt: skip
     assert stats["by_payment_status"] == {
-        "unpaid": 4, "paid": 1, "partially_refunded": 0, "refunded": 0,
+        "unpaid": 4, "partially_paid": 0, "paid": 1, "partially_refunded": 0, "refunded": 0,
     }  # fmt: skip
     assert [(p["start"], p["orders"], p["revenue"]) for p in stats["periods"]] == [
         ("2024-09-02", 1, 350000), ("2024-09-03", 1, 700000), ("2024-09-10", 2, 700000),
@@ -590,7 +590,7 @@ def test_export_streams_every_matching_order_as_csv(
         "ord_1005"
     ]
     assert_error(client.get("/v1/orders/export?status=lost", headers=tenant.headers),
-                 400, "invalid_request", "status")  # fmt: skip
+                 400, "invalid_request", "status[0]")  # fmt: skip
 
 
 def test_export_of_nothing_is_just_the_header(client: FlaskClient, tenant: TenantInfo) -> None:

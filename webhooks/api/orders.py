@@ -24,6 +24,7 @@ from orders_core.schemas import (
     CancelIn,
     FulfillmentIn,
     FulfillmentOut,
+    HoldIn,
     ListParams,
     OrderCreate,
     OrderFilters,
@@ -44,6 +45,7 @@ from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.placing import place_order
 from orders_core.services.queries import count_orders, export_csv, list_orders
+from orders_core.services.related import order_view, related_of
 from orders_core.services.stats import order_stats
 from orders_core.stats_schemas import StatsOut, StatsParams
 from webhooks.context import caller_business, db, tenant_id
@@ -73,7 +75,7 @@ def create_order(body: OrderCreate) -> Response:
     def work(session: Session) -> Response:
         business = caller_business(session)
         order = place_order(session, business.tenant, body, actor="api", catalog=business.by_code)
-        return json_response(order_out(order), 201)
+        return json_response(order_view(session, order), 201)
 
     return run_idempotent(work)
 
@@ -84,7 +86,11 @@ def list_(query: ListParams) -> OrderList:
     """A page of orders, newest first unless `sort` says otherwise."""
     with db().read() as session:
         orders, has_more = list_orders(session, tenant_id(), query)
-        data = [order_out(o) for o in orders]
+        if query.expand:
+            related = related_of(session, orders, query.expand)
+            data = [order_out(o, related[o.id], query.expand) for o in orders]
+        else:
+            data = [order_out(o) for o in orders]
         total = count_orders(session, tenant_id(), query) if query.include else None
     return OrderList(
         data=data,
@@ -97,7 +103,7 @@ def list_(query: ListParams) -> OrderList:
 @api_route(bp, "/orders/stats", "GET", summary="Order statistics", query=StatsParams,
            response=StatsOut, errors=READ_ERRORS)  # fmt: skip
 def stats(query: StatsParams) -> StatsOut:
-    """Counts, revenue and average order value, by status and period."""
+    """Gross, net, counts and average order value of a range, by status and period."""
     with db().read() as session:
         business = caller_business(session)
         return StatsOut.model_validate(order_stats(session, business.tenant, query))
@@ -117,9 +123,9 @@ def export(query: OrderFilters) -> Response:
 @api_route(bp, "/orders/<order_id:order_id>", "GET", summary="Retrieve an order",
            response=OrderOut, errors=READ_ERRORS)  # fmt: skip
 def retrieve(order_id: str) -> OrderOut:
-    """One order with its lines."""
+    """One order with its lines, payments, refunds and fulfillments."""
     with db().read() as session:
-        return order_out(use.get_order(session, tenant_id(), order_id))
+        return order_view(session, use.get_order(session, tenant_id(), order_id))
 
 
 def _change(order_id: str, change: Callable[[Session, Order], Any], status: int = 200) -> Response:
@@ -135,15 +141,35 @@ def _change(order_id: str, change: Callable[[Session, Order], Any], status: int 
 @api_route(bp, "/orders/<order_id:order_id>", "PATCH", summary="Update status, notes or metadata",
            body=OrderUpdate, response=OrderOut, errors=WRITE_ERRORS)  # fmt: skip
 def update(order_id: str, body: OrderUpdate) -> Response:
-    """Change status (by the lifecycle), notes, or metadata (merged; null deletes a key)."""
-    return _change(order_id, lambda s, o: order_out(use.update_order(s, o, body, actor="api")))
+    """Change status (by the lifecycle, `note` on the timeline), notes, metadata (merged;
+    null deletes a key) or delivery details (until out for delivery)."""
+    return _change(order_id, lambda s, o: order_view(s, use.update_order(s, o, body, actor="api")))
 
 
 @api_route(bp, "/orders/<order_id:order_id>/cancel", "POST", summary="Cancel an order", body=CancelIn,
            response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
 def cancel(order_id: str, body: CancelIn) -> Response:
     """Cancel with a reason; a paid order is refunded."""
-    return _change(order_id, lambda s, o: order_out(use.cancel_order(s, o, body, actor="api")))
+    return _change(order_id, lambda s, o: order_view(s, use.cancel_order(s, o, body, actor="api")))
+
+
+@api_route(bp, "/orders/<order_id:order_id>/hold", "POST", summary="Put an order on hold",
+           body=HoldIn, response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def hold(order_id: str, body: HoldIn) -> Response:
+    """Pause a pending, confirmed or preparing order; the customer is told."""
+
+    def change(session: Session, order: Order) -> OrderOut:
+        use.transition(session, order, OrderStatus.ON_HOLD, actor="api", note=body.reason)
+        return order_view(session, order)
+
+    return _change(order_id, change)
+
+
+@api_route(bp, "/orders/<order_id:order_id>/resume", "POST", summary="Resume an order on hold",
+           response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def resume(order_id: str) -> Response:
+    """Move an order on hold back to the status it was held from."""
+    return _change(order_id, lambda s, o: order_view(s, use.resume_order(s, o, actor="api")))
 
 
 @api_route(bp, "/orders/<order_id:order_id>/payments", "POST", summary="Record a payment", body=PaymentIn,
