@@ -1,4 +1,7 @@
-"""Returns: their statuses and reason codes, and the request and response bodies."""
+"""Returns: their statuses and reason codes, and the request and response bodies.
+
+Only orders_core.fields is imported, so orders_core.schemas may embed ReturnOut in an order.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from orders_core.fields import Cursor, Input, LongText, Output
-from orders_core.schemas import ItemQuantity
+from orders_core.fields import Cursor, Input, LongText, Output, Quantity
 
 
 class ReturnStatus(StrEnum):
@@ -48,16 +50,23 @@ RETURN_TRANSITIONS: dict[ReturnStatus, tuple[ReturnStatus, ...]] = {
 }
 
 
+class ReturnItemIn(Input):
+    """Units of one order line to return, by its item id."""
+
+    item_id: Annotated[str, Field(max_length=40)]
+    quantity: Quantity
+
+
 class ReturnCreate(Input):
     """POST /v1/orders/{id}/returns: delivered units to send back, and why."""
 
-    items: Annotated[list[ItemQuantity], Field(min_length=1, max_length=100)]
+    items: Annotated[list[ReturnItemIn], Field(min_length=1, max_length=100)]
     reason: ReturnReason
     note: LongText | None = None
 
     @field_validator("items")
     @classmethod
-    def _each_item_once(cls, items: list[ItemQuantity]) -> list[ItemQuantity]:
+    def _each_item_once(cls, items: list[ReturnItemIn]) -> list[ReturnItemIn]:
         ids = [item.item_id for item in items]
         if len(set(ids)) != len(ids):
             raise ValueError("name each item once, with its whole quantity")

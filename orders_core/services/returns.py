@@ -1,38 +1,32 @@
 """Returns of delivered units: request, receive, refund (through the refund machinery), reject.
 
-What a line can still send back (`returnable_quantities`):
-
-    min(handed over, not refunded outside returns) - units in open or refunded returns
-
-where "handed over" is every unit of a delivered order, else the fulfilled units, and a
-rejected return gives its units back. A return is refunded by its lines' value (unit price
-x quantity; order-level discounts, tax and delivery fee are not spread over lines), capped
-at what was paid and not yet refunded. When nothing paid is left to refund (an unpaid
-order) the refund is a 409 and the return stays `received`: the goods are back but the
-money is not settled, so the shop records the payment first, or rejects the return.
+What a line can still send back is `return_presenters.returnable_quantities`. A return is
+refunded by its lines' value (unit price x quantity; order-level discounts, tax and delivery
+fee are not spread over lines), capped at what was paid and not yet refunded. When nothing
+paid is left to refund (an unpaid order) the refund is a 409 and the return stays
+`received`: the goods are back but the money is not settled, so the shop records the
+payment first, or rejects the return.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.domain import OrderStatus, format_money
+from orders_core.domain import format_money
 from orders_core.errors import Conflict, DomainError, IllegalTransition, NotFound, ValidationFailed
 from orders_core.events import add_timeline, emit
 from orders_core.models import Order, Return, ReturnLine, utcnow
+from orders_core.return_presenters import return_out, returnable_quantities
 from orders_core.return_schemas import (
     RETURN_REASON_LABELS,
     RETURN_TRANSITIONS,
     ReturnActionIn,
     ReturnCreate,
-    ReturnLineOut,
     ReturnListParams,
-    ReturnOut,
     ReturnReason,
     ReturnStatus,
 )
@@ -40,40 +34,6 @@ from orders_core.services.orders import parse_order_number
 from orders_core.services.payments import refund
 
 _RETURN_ID = re.compile(r"^ret_([0-9]{1,18})$")
-# Units in these returns are out of the customer's hands (or on their way back).
-_HOLDING = frozenset({ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnStatus.REFUNDED})
-
-
-def return_out(ret: Return) -> ReturnOut:
-    """The API view of a return (its order must be loaded or loadable)."""
-    order = ret.order
-    return ReturnOut(
-        id=ret.public_id,
-        order_id=order.public_id,
-        status=ReturnStatus(ret.status),
-        reason=ReturnReason(ret.reason),
-        note=ret.note,
-        items=[
-            ReturnLineOut(
-                item_id=f"item_{line.order_item_id}",
-                name=line.item.name,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-            )
-            for line in ret.lines
-        ],
-        amount=ret.amount,
-        refunded_amount=ret.refunded_amount,
-        currency=order.currency,
-        refund_id=f"re_{ret.refund_id}" if ret.refund_id else None,
-        rejection_note=ret.rejection_note,
-        created_at=ret.created_at,
-        updated_at=ret.updated_at,
-        received_at=ret.received_at,
-        refunded_at=ret.refunded_at,
-        rejected_at=ret.rejected_at,
-    )
 
 
 def returns_of(session: Session, order: Order) -> list[Return]:
@@ -88,35 +48,9 @@ def returns_of(session: Session, order: Order) -> list[Return]:
     )
 
 
-def returnable_quantities(
-    session: Session, order: Order, returns: list[Return] | None = None
-) -> dict[int, int]:
-    """Units of each line (by OrderItem.id) the customer may still return.
-
-    Pass the order's `returns` when they are loaded already, to save the query.
-    """
-    if returns is None:
-        returns = returns_of(session, order)
-    held: dict[int, int] = defaultdict(int)  # in requested, received or refunded returns
-    refunded_back: dict[int, int] = defaultdict(int)  # refunded through a return
-    for ret in returns:
-        for line in ret.lines:
-            if ret.status in _HOLDING:
-                held[line.order_item_id] += line.quantity
-            if ret.status == ReturnStatus.REFUNDED and ret.refund_id is not None:
-                refunded_back[line.order_item_id] += line.quantity
-    delivered = order.status == OrderStatus.DELIVERED
-    left = {}
-    for item in order.items:
-        handed_over = item.quantity if delivered else item.fulfilled_quantity
-        kept = item.quantity - (item.refunded_quantity - refunded_back[item.id])
-        left[item.id] = max(min(handed_over, kept) - held[item.id], 0)
-    return left
-
-
 def request_return(session: Session, order: Order, data: ReturnCreate, *, actor: str) -> Return:
     """Open a return of delivered units; more than a line's returnable quantity is a 422."""
-    left = returnable_quantities(session, order)
+    left = returnable_quantities(order, returns_of(session, order))
     by_id = {f"item_{item.id}": item for item in order.items}
     lines = []
     for index, wanted in enumerate(data.items):
@@ -215,8 +149,8 @@ def list_returns(
             .order_by(Return.id.desc())
             .limit(params.limit + 1)
             .options(
-                selectinload(Return.order),
-                selectinload(Return.lines).selectinload(ReturnLine.item),
+                selectinload(Return.order).selectinload(Order.items),
+                selectinload(Return.lines),
             )
         )
     )
@@ -326,5 +260,5 @@ def _record(
         session,
         order,
         event,
-        {"return_id": ret.public_id, "return": return_out(ret).model_dump(mode="json")},
+        {"return_id": ret.public_id, "return": return_out(ret, order).model_dump(mode="json")},
     )

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from orders_core.db import Database
 from orders_core.models import OutboxEvent, Refund, Return, TimelineEvent
+from orders_core.return_presenters import returnable_quantities
 from orders_core.services.orders import get_order
-from orders_core.services.returns import returnable_quantities, returns_of
+from orders_core.services.returns import returns_of
 from tests.conftest import TenantInfo
 from tests.webhooks.conftest import PlaceOrder, assert_error
 
@@ -66,7 +67,7 @@ def returnable(database: Database, tenant: TenantInfo, order: dict[str, Any]) ->
     """Each line's returnable quantity, in line order, as the service reports it."""
     with database.read() as session:
         row = get_order(session, tenant.id, order["id"])
-        left = returnable_quantities(session, row)
+        left = returnable_quantities(row, returns_of(session, row))
         return [left[item.id] for item in row.items]
 
 
@@ -390,7 +391,7 @@ def test_returns_of_an_order_oldest_first(
         row = get_order(session, tenant.id, order["id"])
         loaded = returns_of(session, row)
         assert [r.public_id for r in loaded] == [a["id"], b["id"]]
-        left = returnable_quantities(session, row, loaded)
+        left = returnable_quantities(row, loaded)
         assert [left[item.id] for item in row.items] == [2, 0]
 
 

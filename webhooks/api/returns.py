@@ -8,6 +8,7 @@ from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
 from orders_core.models import Return
+from orders_core.return_presenters import return_out
 from orders_core.return_schemas import (
     RETURN_REASON_LABELS,
     ReturnActionIn,
@@ -50,7 +51,7 @@ def create(order_id: str, body: ReturnCreate) -> Response:
     def work(session: Session) -> Response:
         order = get_order(session, tenant_id(), order_id, lock=True)
         ret = use.request_return(session, order, body, actor="api")
-        return json_response(use.return_out(ret), 201)
+        return json_response(return_out(ret, order), 201)
 
     return run_idempotent(work)
 
@@ -61,7 +62,7 @@ def list_(query: ReturnListParams) -> ReturnList:
     """A page of returns, newest first, by status and/or order."""
     with db().read() as session:
         rows, has_more = use.list_returns(session, tenant_id(), query)
-        data = [use.return_out(r) for r in rows]
+        data = [return_out(r, r.order) for r in rows]
     return ReturnList(data=data, has_more=has_more, next_cursor=data[-1].id if has_more else None)
 
 
@@ -70,7 +71,8 @@ def list_(query: ReturnListParams) -> ReturnList:
 def retrieve(return_id: str) -> ReturnOut:
     """One return with its lines."""
     with db().read() as session:
-        return use.return_out(use.get_return(session, tenant_id(), return_id))
+        ret = use.get_return(session, tenant_id(), return_id)
+        return return_out(ret, ret.order)
 
 
 Action = Callable[[Session, Return, ReturnActionIn], Return]
@@ -81,7 +83,8 @@ def _act(return_id: str, body: ReturnActionIn, action: Action) -> Response:
 
     def work(session: Session) -> Response:
         ret = use.get_return(session, tenant_id(), return_id, lock=True)
-        return json_response(use.return_out(action(session, ret, body)), 200)
+        action(session, ret, body)
+        return json_response(return_out(ret, ret.order), 200)
 
     return run_idempotent(work)
 
