@@ -15,6 +15,7 @@ from orders_core.domain import (
     PaymentStatus,
 )
 from orders_core.fields import (
+    MAX_AMOUNT,
     Amount,
     CommaList,
     Cursor,
@@ -420,6 +421,10 @@ class StatusInfo(Output):
     allowed_transitions: list[OrderStatus]
 
 
+# An amount in minor units given in a query string (text, so not strict like body amounts).
+QueryAmount = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
+
+
 class OrderFilters(Input):
     """Filters shared by the order list and the export; lists are comma-separated."""
 
@@ -432,8 +437,8 @@ class OrderFilters(Input):
     external_id: ExternalId | None = None
     customer_phone: Phone | None = None
     customer_email: Annotated[str, Field(max_length=320)] | None = None
-    total_gte: Amount | None = None
-    total_lte: Amount | None = None
+    total_gte: QueryAmount | None = None
+    total_lte: QueryAmount | None = None
     created_after: UtcDateTime | None = None
     created_before: UtcDateTime | None = None
     updated_after: UtcDateTime | None = None
