@@ -71,10 +71,14 @@ def _query_params(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
-    return [
-        {"name": name, "in": "query", "required": name in required, "schema": _not_null(prop)}
-        for name, prop in schema.get("properties", {}).items()
-    ]
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        param = {"name": name, "in": "query", "required": name in required,
+                 "schema": _not_null(prop)}  # fmt: skip
+        if param["schema"].get("type") == "array":  # several values: status=pending,confirmed
+            param |= {"style": "form", "explode": False}
+        params.append(param)
+    return params
 
 
 def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
