@@ -126,10 +126,10 @@ def update_checkout(
 ) -> Checkout:
     """Apply a PATCH to an open (or abandoned: editing revives it) API checkout."""
     now = utcnow()
-    _refuse_chat(checkout)
     status = checkout_status(checkout, abandoned_after, now)
     if status not in (CheckoutStatus.OPEN, CheckoutStatus.ABANDONED):
         raise _not_open(checkout, status, "changed")
+    _refuse_chat(checkout)
     fields = data.model_fields_set
     if data.customer is not None:
         checkout.customer = data.customer.model_dump(mode="json", exclude_none=True)
@@ -177,11 +177,11 @@ def complete_checkout(
         return session.scalars(
             select(Order).where(Order.id == checkout.order_id).options(selectinload(Order.items))
         ).one()
-    _refuse_chat(checkout)
     now = utcnow()
     status = checkout_status(checkout, abandoned_after, now)
     if status != CheckoutStatus.OPEN:
         raise _not_open(checkout, status, "completed")
+    _refuse_chat(checkout)
     order = place_order(session, tenant, order_data(checkout, catalog), actor="api",
                         catalog=catalog)  # fmt: skip
     mark_completed(checkout, order, now)
@@ -349,7 +349,8 @@ def _refuse_chat(checkout: Checkout) -> None:
 
 
 def _not_open(checkout: Checkout, status: CheckoutStatus, verb: str) -> CheckoutNotOpen:
-    hint = " (change it to open it again)" if status == CheckoutStatus.ABANDONED else ""
+    api_abandoned = status == CheckoutStatus.ABANDONED and checkout.conversation_id is None
+    hint = " (change it to open it again)" if api_abandoned else ""
     return CheckoutNotOpen(
         f"Checkout {checkout.public_id} is {status.value} and cannot be {verb}{hint}",
         param="id",
