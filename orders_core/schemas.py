@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, Strict, StrictBool, model_validator
+from pydantic import (
+    EmailStr,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from orders_core.domain import (
     CancelReason,
@@ -125,9 +133,9 @@ class OrderCreate(Input):
     transaction; `payment_reference` alone records the whole total as paid by that reference.
     """
 
+    channel: Channel = Channel.API
     customer: CustomerIn
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=100)]
-    channel: Channel = Channel.API
     status: OrderStatus = OrderStatus.PENDING
     status_note: LongText | None = None
     payment: PaymentIn | None = None
@@ -146,13 +154,18 @@ class OrderCreate(Input):
     webhook_urls: Annotated[list[WebhookUrl], Field(max_length=5)] = Field(default_factory=list)
     meta: Metadata = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _reachable(self) -> OrderCreate:
-        if self.channel != Channel.POS and not (self.customer.phone or self.customer.email):
+    @field_validator("customer")
+    @classmethod
+    def _reachable(cls, customer: CustomerIn, info: ValidationInfo) -> CustomerIn:
+        if info.data.get("channel") != Channel.POS and not (customer.phone or customer.email):
             raise ValueError(
                 "give customer.phone or customer.email, so the customer can be told about "
                 "the order (only a pos order may have neither)"
             )
+        return customer
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> OrderCreate:
         if self.payment is not None and self.payment_reference is not None:
             raise ValueError("give payment.reference or payment_reference, not both")
         return self

@@ -110,7 +110,7 @@ def test_an_order_needs_a_way_to_reach_the_customer_unless_it_is_a_till_sale(
     before = row_counts(database)
     nobody = client.post("/v1/orders", json=order_body(customer={"name": "Walk-in"}),
                          headers=tenant.headers)  # fmt: skip
-    error = assert_error(nobody, 400, "invalid_request")
+    error = assert_error(nobody, 400, "invalid_request", "customer")
     assert "customer.phone or customer.email" in error["message"]
     assert row_counts(database) == before
     by_email = client.post("/v1/orders", json=order_body(customer={"email": "k@e.co"}),
