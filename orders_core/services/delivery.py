@@ -80,7 +80,8 @@ def update_delivery(session: Session, order: Order, data: DeliveryUpdate, *, act
         kind="delivery_changed",
         type="info",
         title="Delivery details changed",
-        description=", ".join(changed),
+        description=", ".join(changed)
+        + (f": {updated['address']}" if "address" in changed and "address" in updated else ""),
         actor=actor,
         data={"changed": changed},
     )

@@ -32,6 +32,7 @@ from orders_core.models import (
 )
 from orders_core.schemas import (
     CancelIn,
+    DeliveryUpdate,
     FulfillmentIn,
     OrderUpdate,
     TimelineEventIn,
@@ -145,6 +146,21 @@ def _set_status(
     order.updated_at = now
     order.status_changed_at = now
     stamp_status(order, target, now)
+    status_entry(session, order, previous, target, note=note, actor=actor, extra=extra)
+    emit(session, order, "order.status_changed", {"previous_status": previous, **(extra or {})})
+
+
+def status_entry(
+    session: Session,
+    order: Order,
+    previous: str,
+    target: OrderStatus,
+    *,
+    note: str | None,
+    actor: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The timeline entry of a move from `previous` to `target`, with its note."""
     add_timeline(
         session,
         order,
@@ -155,7 +171,6 @@ def _set_status(
         actor=actor,
         data={"from": previous, "to": target.value, **(extra or {})},
     )
-    emit(session, order, "order.status_changed", {"previous_status": previous, **(extra or {})})
 
 
 def stamp_status(order: Order, status: OrderStatus, now: datetime) -> None:
@@ -191,24 +206,11 @@ def cancel_order(session: Session, order: Order, data: CancelIn, *, actor: str) 
 
 
 def change_delivery_address(session: Session, order: Order, address: str, *, actor: str) -> Order:
-    """Deliver a still-pending order to `address`; a timeline entry and an event say so."""
+    """Deliver a still-pending order to `address` (what a customer may change in the chat);
+    a timeline entry and an event say so."""
     if order.status != OrderStatus.PENDING:
         raise Conflict("Only a pending order's address can be changed", param="status")
-    previous = order.delivery.get("address")
-    order.delivery = {**order.delivery, "address": address}
-    order.delivery.pop("location", None)
-    order.updated_at = utcnow()
-    add_timeline(
-        session,
-        order,
-        kind="delivery_changed",
-        type="info",
-        title="Delivery address changed",
-        description=address,
-        actor=actor,
-        data={"from": previous, "to": address},
-    )
-    emit(session, order, "order.updated", {"changed": ["delivery"]})
+    update_delivery(session, order, DeliveryUpdate(address=address), actor=actor)
     return order
 
 

@@ -24,7 +24,7 @@ from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate, PaymentIn
 from orders_core.services.customers import upsert_customer
 from orders_core.services.delivery import delivery_doc
-from orders_core.services.orders import STATUS_TITLES, stamp_status
+from orders_core.services.orders import STATUS_TITLES, stamp_status, status_entry
 from orders_core.services.payments import record_payment
 from orders_core.versioning import CHANGED_TENANTS
 
@@ -217,16 +217,10 @@ def _start_in(
     if target == OrderStatus.CANCELLED:
         order.cancel_reason, order.cancel_note = CancelReason.OTHER, data.status_note
         order.cancelled_at = now
-    add_timeline(
-        session,
-        order,
-        kind="status_changed",
-        type="error" if target == OrderStatus.CANCELLED else "success",
-        title=STATUS_TITLES[target],
-        description=data.status_note,
-        actor=actor,
-        data={"from": OrderStatus.PENDING.value, "to": target.value, "on_create": True},
-    )
+    status_entry(
+        session, order, OrderStatus.PENDING, target, note=data.status_note, actor=actor,
+        extra={"on_create": True},
+    )  # fmt: skip
 
 
 def _add_once(session: Session, order: Order) -> None:
