@@ -1,4 +1,4 @@
-"""Order statistics over a range: counts, revenue and average order value, by status, by
+"""Order statistics over a range: gross, net, counts and average order value, by status, by
 payment status and by period, from one SQL statement that reads each order once (after a
 probe of two index entries for the first and the last order of the range).
 
@@ -6,7 +6,8 @@ The range is cut here into the tenant's local periods (zoneinfo, so daylight sav
 right on both databases). The statement walks those periods and, for each, reads that
 period's orders through the (tenant_id, created_at) index, counted and summed by status and
 payment status: no date arithmetic per order and no sort of the whole range, only small
-groups per period. Those groups are folded into the figures here.
+groups per period. Those groups are folded into the figures here, the same way for the
+whole range and for each period, so the figures always add up.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from orders_core.domain import OrderStatus, PaymentStatus
+from orders_core.domain import FINISHED_STATUSES, OrderStatus, PaymentStatus
 from orders_core.errors import DomainError
 from orders_core.models import Order, Tenant
 from orders_core.stats_schemas import StatsParams
@@ -40,12 +41,14 @@ DEFAULT_RANGE = timedelta(days=30)
 
 @dataclass(frozen=True)
 class Group:
-    """The orders of one period that share a status and a payment status."""
+    """The orders of one period that share a status and a payment status, and their sums."""
 
     status: str
     payment_status: str
     orders: int
-    total: int  # the sum of their totals
+    total: int
+    paid: int
+    refunded: int
 
 
 def _aware(value: datetime) -> datetime:
@@ -126,7 +129,7 @@ def _groups_by_period(
     dialect: str, bounds: list[tuple[datetime, datetime]], where: list[ColumnElement[bool]]
 ) -> Select[tuple[int, list[list[object]] | None]]:
     """One row per period (its position in `bounds`) with the period's groups as JSON
-    arrays [status, payment_status, orders, total]."""
+    arrays [status, payment_status, orders, total, paid, refunded]."""
     walk = func.json_array_elements if dialect == "postgresql" else func.json_each
     period = walk(literal(_bounds(dialect, bounds), JSON)).table_valued(column("value", JSON))
     since, until = period.c.value[0].as_string(), period.c.value[1].as_string()
@@ -138,13 +141,16 @@ def _groups_by_period(
             Order.payment_status,
             func.count().label("orders"),
             func.sum(Order.total).label("total"),
+            func.sum(Order.amount_paid).label("paid"),
+            func.sum(Order.amount_refunded).label("refunded"),
         )
         .where(*where, Order.created_at >= since, Order.created_at < until)
         .group_by(Order.status, Order.payment_status)
         .correlate(period)
         .subquery("counted")
     )
-    fields = (counted.c.status, counted.c.payment_status, counted.c.orders, counted.c.total)
+    fields = (counted.c.status, counted.c.payment_status, counted.c.orders, counted.c.total,
+              counted.c.paid, counted.c.refunded)  # fmt: skip
     if dialect == "postgresql":
         gathered = func.json_agg(func.json_build_array(*fields), type_=JSON)
     else:
@@ -155,41 +161,61 @@ def _groups_by_period(
     ).select_from(period)
 
 
-@dataclass(frozen=True)
-class Figures:
-    """What a set of groups adds up to."""
-
-    orders: int
-    revenue: int  # the totals of the orders that were not cancelled
-    counted: int  # how many orders were not cancelled
-    by_status: dict[str, int]
-    by_payment_status: dict[str, int]
-
-
-def _fold(groups: Iterable[Group]) -> Figures:
+def figures(groups: Iterable[Group]) -> dict[str, int]:
+    """What a set of groups adds up to (see StatsFigures): the same sums for a whole range
+    and for each of its periods."""
     groups = list(groups)
     live = [g for g in groups if g.status != OrderStatus.CANCELLED]
+    cancelled = [g for g in groups if g.status == OrderStatus.CANCELLED]
+    gross, counted = sum(g.total for g in live), sum(g.orders for g in live)
+    paid, refunded = sum(g.paid for g in groups), sum(g.refunded for g in groups)
+    return {
+        "total_orders": sum(g.orders for g in groups),
+        "order_count": counted,
+        "gross": gross,
+        "average_order_value": gross // counted if counted else 0,
+        "cancelled_count": sum(g.orders for g in cancelled),
+        "cancelled_amount": sum(g.total for g in cancelled),
+        "amount_paid": paid,
+        "amount_refunded": refunded,
+        "net": paid - refunded,
+        "active_orders": sum(
+            g.orders
+            for g in groups
+            if g.status not in FINISHED_STATUSES and g.payment_status != PaymentStatus.REFUNDED
+        ),
+        "revenue": gross,
+    }
+
+
+def _breakdown(groups: list[Group]) -> tuple[dict[str, int], dict[str, int]]:
+    """How many orders in each status and in each payment status (every known one listed)."""
     by_status = {s.value: 0 for s in OrderStatus}
     by_payment = {p.value: 0 for p in PaymentStatus}
     for g in groups:
         by_status[g.status] = by_status.get(g.status, 0) + g.orders
         by_payment[g.payment_status] = by_payment.get(g.payment_status, 0) + g.orders
-    return Figures(
-        orders=sum(g.orders for g in groups),
-        revenue=sum(g.total for g in live),
-        counted=sum(g.orders for g in live),
-        by_status=by_status,
-        by_payment_status=by_payment,
-    )
+    return by_status, by_payment
+
+
+def _conditions(tenant: Tenant, params: StatsParams) -> list[ColumnElement[bool]]:
+    """The tenant's orders that the filters keep (lists: any of the values)."""
+    where = [Order.tenant_id == tenant.id]
+    listed = ((Order.status, params.status), (Order.payment_status, params.payment_status),
+              (Order.channel, params.channel))  # fmt: skip
+    where += [field.in_([value.value for value in chosen]) for field, chosen in listed if chosen]
+    if params.source:
+        where.append(Order.source == params.source)
+    if params.customer_phone:
+        where.append(Order.customer_phone == params.customer_phone)
+    return where
 
 
 def _groups(
     session: Session, tenant: Tenant, params: StatsParams, start: datetime, end: datetime
 ) -> list[tuple[date, list[Group]]]:
     """The periods of [start, end) that hold orders, each with its groups."""
-    where = [Order.tenant_id == tenant.id]
-    if params.channel:
-        where.append(Order.channel == params.channel)
+    where = _conditions(tenant, params)
     extent = _extent(session, where, start, end)
     if extent is None:
         return []
@@ -204,34 +230,33 @@ def _groups(
         session.execute(text("SET LOCAL jit = off"))
     rows = session.execute(_groups_by_period(dialect, [(a, b) for _, a, b in cut], where))
     found = {
-        position: [Group(s, p, int(n), int(t)) for s, p, n, t in groups or []]
+        position: [Group(s, p, *(int(v) for v in sums)) for s, p, *sums in groups or []]
         for position, groups in rows
     }
     return [(cut[position][0], found[position]) for position in sorted(found) if found[position]]
 
 
 def order_stats(session: Session, tenant: Tenant, params: StatsParams) -> dict[str, object]:
-    """Counts, revenue and average order value over a range, by status and by period.
+    """The figures of the orders created in a range (and matching the filters), as a whole
+    and by period (see StatsFigures for what each figure is).
 
-    Revenue is the total of orders that were not cancelled; the average divides it by
-    their number. Periods start at local midnight in the tenant's zone (weeks on Monday);
-    only periods with orders are listed.
+    Periods start at local midnight in the tenant's zone (weeks on Monday); only periods
+    with orders are listed, each with the same figures, so the periods add up to the whole.
     """
     start, end = stats_range(params)
     by_period = _groups(session, tenant, params, start, end)
-    everything = _fold(g for _, groups in by_period for g in groups)
+    every = [g for _, groups in by_period for g in groups]
+    by_status, by_payment_status = _breakdown(every)
     return {
         "currency": tenant.currency,
         "range": {"start": start, "end": end},
-        "total_orders": everything.orders,
-        "revenue": everything.revenue,
-        "average_order_value": everything.revenue // everything.counted
-        if everything.counted
-        else 0,
-        "by_status": everything.by_status,
-        "by_payment_status": everything.by_payment_status,
-        "periods": [
-            {"start": first.isoformat(), "orders": figures.orders, "revenue": figures.revenue}
-            for first, figures in ((first, _fold(groups)) for first, groups in by_period)
-        ],
+        **figures(every),
+        "by_status": by_status,
+        "by_payment_status": by_payment_status,
+        "periods": [_period(first, groups) for first, groups in by_period],
     }
+
+
+def _period(first: date, groups: list[Group]) -> dict[str, object]:
+    summed = figures(groups)
+    return {"start": first.isoformat(), "orders": summed["total_orders"], **summed}

@@ -1,15 +1,13 @@
-"""Order search (`q`) and statistics, on both databases: what they find and count, whatever
-the text typed, the zone, the range or the path each database takes to answer."""
+"""Order search (`q`) on both databases: what it finds, whatever the text typed or the path
+each database takes to answer; and the million-orders bench at a tiny size. The stats are
+in test_api_stats.py."""
 
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
@@ -17,7 +15,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select, text, update
 
 from orders_core.db import Database
-from orders_core.domain import OrderStatus, PaymentStatus
 from orders_core.migrate import alembic_config, upgrade
 from orders_core.models import Order
 from orders_core.services import search
@@ -266,124 +263,6 @@ def test_search_objects_are_left_out_of_the_model_comparison() -> None:
     assert search.described_by_models("orders", "table")
     assert search.described_by_models("ix_orders_tenant_created", "index")
     assert search.described_by_models("orders_search", "column")
-
-
-# --- stats ------------------------------------------------------------------------------------
-
-
-def _stats(client: FlaskClient, tenant: TenantInfo, **params: str) -> dict[str, Any]:
-    response = client.get("/v1/orders/stats", query_string=params, headers=tenant.headers)
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def test_stats_agree_with_a_count_by_hand(
-    client: FlaskClient, database: Database, tenant: TenantInfo, other_tenant: TenantInfo,
-    place: PlaceOrder,
-) -> None:  # fmt: skip
-    """Orders scattered over three months, statuses, payments and channels, counted in SQL
-    and by hand; another business's orders count for nothing."""
-    rng = random.Random(9)
-    zone = ZoneInfo("Africa/Lagos")
-    start = datetime(2024, 11, 20, tzinfo=UTC)
-    made = []
-    for n in range(30):
-        order = place(
-            channel=rng.choice(["api", "web"]),
-            items=[{"product_id": "prod_jollof", "quantity": 1 + n % 3}],
-        )
-        when = start + timedelta(minutes=rng.randrange(0, 90 * 24 * 60))
-        status = rng.choice(list(OrderStatus))
-        payment = rng.choice(list(PaymentStatus))
-        _change(database, order["id"], tenant, created_at=when, status=status,
-                payment_status=payment)  # fmt: skip
-        made.append((when, status.value, payment.value, order["channel"], order["total"]))
-    place(as_tenant=other_tenant)
-    after, before = datetime(2024, 12, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)
-    for period in ("daily", "weekly", "monthly"):
-        for channel in (None, "web"):
-            params = {"created_after": after.isoformat(), "created_before": before.isoformat(),
-                      "period": period} | ({"channel": channel} if channel else {})  # fmt: skip
-            got = _stats(client, tenant, **params)
-            kept = [m for m in made if after <= m[0] < before and channel in (None, m[3])]
-            live = [m for m in kept if m[1] != "cancelled"]
-            assert got["total_orders"] == len(kept)
-            assert got["revenue"] == sum(m[4] for m in live)
-            assert got["average_order_value"] == (
-                sum(m[4] for m in live) // len(live) if live else 0
-            )
-            assert got["by_status"] == {
-                s.value: sum(m[1] == s.value for m in kept) for s in OrderStatus
-            }
-            assert got["by_payment_status"] == {
-                p.value: sum(m[2] == p.value for m in kept) for p in PaymentStatus
-            }
-            expected: dict[str, list[int]] = {}
-            for when, status, _, _, total in sorted(kept):
-                day = when.astimezone(zone).date()
-                first = {"daily": day, "weekly": day - timedelta(days=day.weekday()),
-                         "monthly": day.replace(day=1)}[period]  # fmt: skip
-                figures = expected.setdefault(first.isoformat(), [0, 0])
-                figures[0] += 1
-                figures[1] += total if status != "cancelled" else 0
-            assert [(p["start"], p["orders"], p["revenue"]) for p in got["periods"]] == [
-                (day, orders, revenue) for day, (orders, revenue) in expected.items()
-            ], (period, channel)
-
-
-def test_stats_periods_follow_daylight_saving(
-    client: FlaskClient, database: Database, place: PlaceOrder
-) -> None:
-    """London moves to BST at 01:00 UTC on 31 March 2024: 23:30 UTC that day is already
-    1 April there; local days, weeks and months are the same on both databases."""
-    london = make_tenant(database, name="London", currency="GBP", timezone="Europe/London",
-                         whatsapp_number="+447700900000", staff=[])  # fmt: skip
-    moments = [datetime(2024, 3, 30, 23, 30, tzinfo=UTC), datetime(2024, 3, 31, 0, 30, tzinfo=UTC),
-               datetime(2024, 3, 31, 23, 30, tzinfo=UTC), datetime(2024, 4, 1, 12, tzinfo=UTC)]  # fmt: skip
-    for when in moments:
-        order = place(as_tenant=london)
-        _change(database, order["id"], london, created_at=when)
-    base = {"created_after": "2024-03-01T00:00:00Z", "created_before": "2024-05-01T00:00:00Z"}
-    daily = _stats(client, london, **base)
-    assert [(p["start"], p["orders"]) for p in daily["periods"]] == [
-        ("2024-03-30", 1), ("2024-03-31", 1), ("2024-04-01", 2),
-    ]  # fmt: skip
-    monthly = _stats(client, london, period="monthly", **base)
-    assert [(p["start"], p["orders"]) for p in monthly["periods"]] == [
-        ("2024-03-01", 2), ("2024-04-01", 2),
-    ]  # fmt: skip
-    weekly = _stats(client, london, period="weekly", **base)
-    assert [(p["start"], p["orders"]) for p in weekly["periods"]] == [
-        ("2024-03-25", 2), ("2024-04-01", 2),
-    ]  # fmt: skip
-
-
-def test_stats_range_edges_and_long_ranges(
-    client: FlaskClient, database: Database, tenant: TenantInfo, place: PlaceOrder
-) -> None:
-    at = {
-        "on_start": datetime(2024, 12, 31, 23, tzinfo=UTC),  # local midnight, 1 January
-        "on_end": datetime(2025, 1, 31, 23, tzinfo=UTC),
-        "old": datetime(1999, 12, 31, 12, tzinfo=UTC),
-    }
-    for when in at.values():
-        _change(database, place()["id"], tenant, created_at=when)
-    january = _stats(client, tenant, created_after="2024-12-31T23:00:00Z",
-                     created_before="2025-01-31T23:00:00Z", period="monthly")  # fmt: skip
-    assert january["total_orders"] == 1  # the start is in, the end is out
-    assert [(p["start"], p["orders"]) for p in january["periods"]] == [("2025-01-01", 1)]
-    decades = _stats(client, tenant, created_after="1990-01-01T00:00:00Z",
-                     created_before="2025-03-01T00:00:00Z")  # fmt: skip
-    assert [(p["start"], p["orders"]) for p in decades["periods"]] == [
-        ("1999-12-31", 1), ("2025-01-01", 1), ("2025-02-01", 1),
-    ]  # fmt: skip
-    across_year = _stats(client, tenant, created_after="1999-12-01T00:00:00Z",
-                         created_before="2000-02-01T00:00:00Z", period="monthly")  # fmt: skip
-    assert [(p["start"], p["orders"]) for p in across_year["periods"]] == [("1999-12-01", 1)]
-    empty = _stats(client, tenant, created_after="2030-01-01T00:00:00Z",
-                   created_before="2030-02-01T00:00:00Z")  # fmt: skip
-    assert (empty["total_orders"], empty["revenue"], empty["periods"]) == (0, 0, [])
-    assert set(empty["by_status"]) == {s.value for s in OrderStatus}
 
 
 # --- the benchmark, tiny ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,11 +14,15 @@ from sqlalchemy import select
 from orders_core.db import Database
 from orders_core.domain import OrderStatus, allowed_transitions
 from orders_core.models import Order, TimelineEvent
-from orders_core.schemas import OrderCreate
+from orders_core.schemas import OrderCreate, PaymentIn, RefundIn
 from orders_core.services import orders as use
+from orders_core.services import payments as money
 from orders_core.services.placing import place_order
+from orders_core.services.stats import order_stats
 from orders_core.services.tenants import get_tenant, revoke_api_key
+from orders_core.stats_schemas import StatsParams
 from tests.conftest import TenantInfo
+from webhooks.pages import board
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -325,12 +330,28 @@ def test_filters_and_search_narrow_the_board(
 def test_today_counts_orders_and_revenue(
     client: FlaskClient, database: Database, tenant: TenantInfo, signed_in: str
 ) -> None:
-    place(database, tenant)
+    """Today's figures are the stats' for today: a cancelled order is counted apart, not in
+    the orders, the revenue (gross) or the average, nor in the hours."""
+    kept = place(database, tenant)
     cancelled = place(database, tenant)
     move(database, tenant, cancelled, OrderStatus.CANCELLED)
     html = client.get("/dashboard/").get_data(as_text=True)
-    assert re.search(r'data-testid="today-orders">2<', html)
+    assert re.search(r'data-testid="today-orders">1<', html)
     assert re.search(r'data-testid="today-revenue">₦8,500<', html)
+    assert re.search(r"<dt>Average order</dt><dd>₦8,500<", html)
+    with database.write() as session:
+        order = use.get_order(session, tenant.id, kept, lock=True)
+        money.record_payment(session, order, PaymentIn(method="cash"), actor="test")
+        money.refund_order(session, order, RefundIn(amount=1_500_00), actor="test")
+    with database.read() as session:
+        figures = board.today(session, get_tenant(session, tenant.id))
+        stats = order_stats(session, get_tenant(session, tenant.id), StatsParams(
+            created_after=board.local_midnight(get_tenant(session, tenant.id), datetime.now(UTC))
+        ))  # fmt: skip
+    assert (figures["orders"], figures["revenue"], figures["average"]) == (1, "₦8,500", "₦8,500")
+    assert (figures["net"], figures["cancelled"], figures["active"]) == ("₦7,000", 1, 1)
+    assert sum(figures["hours"]) == figures["orders"] == stats["order_count"]
+    assert stats["net"] == 7_000_00 and stats["gross"] == 8_500_00
 
 
 def test_the_version_marker_changes_when_an_order_does(

@@ -181,7 +181,9 @@ def local_midnight(tenant: Tenant, now: datetime) -> datetime:
 
 
 def today(session: Session, tenant: Tenant) -> dict[str, Any]:
-    """Today's orders, revenue, average order value and orders per local hour."""
+    """Today's figures, the same as GET /v1/orders/stats gives for today (orders not
+    cancelled, their gross and average, net, cancelled apart), and those orders per local hour.
+    """
     now = datetime.now(UTC)
     start = local_midnight(tenant, now)
     stats = order_stats(
@@ -192,13 +194,24 @@ def today(session: Session, tenant: Tenant) -> dict[str, Any]:
     zone = ZoneInfo(tenant.timezone)
     hours = [0] * 24
     for created in session.scalars(
-        select(Order.created_at).where(Order.tenant_id == tenant.id, Order.created_at >= start)
+        select(Order.created_at).where(
+            Order.tenant_id == tenant.id,
+            Order.created_at >= start,
+            Order.status != OrderStatus.CANCELLED,
+        )
     ):
         hours[created.astimezone(zone).hour] += 1
+
+    def money(figure: str) -> str:
+        return format_money(cast(int, stats[figure]), tenant.currency)
+
     return {
-        "orders": stats["total_orders"],
-        "revenue": format_money(cast(int, stats["revenue"]), tenant.currency),
-        "average": format_money(cast(int, stats["average_order_value"]), tenant.currency),
+        "orders": stats["order_count"],
+        "revenue": money("gross"),
+        "average": money("average_order_value"),
+        "net": money("net"),
+        "cancelled": stats["cancelled_count"],
+        "active": stats["active_orders"],
         "hours": hours,
         "peak": max(hours),
         "current_hour": now.astimezone(zone).hour,
