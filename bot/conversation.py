@@ -45,6 +45,8 @@ _NOT_ADDRESSES = frozenset({
     IntentKind.YES, IntentKind.NO, IntentKind.CANCEL, IntentKind.STATUS, IntentKind.HUMAN,
     IntentKind.MENU, IntentKind.CLEAR, IntentKind.STOP, IntentKind.HELP,
 })  # fmt: skip
+# conversation.data: the public id of the open checkout (the cart), if there is one.
+CHECKOUT_KEY = "checkout"
 __all__ = [
     "Incoming", "LockedChat", "Reply", "SharedLocation", "State", "TenantVersion",
     "find_conversation", "lock_conversation", "respond",
@@ -154,7 +156,8 @@ def respond(
     last inbound time). A cart idle for longer than `cart_ttl` is dropped first (its
     checkout expires), and the reply says so. The cart is kept as the open checkout.
     """
-    conversation, customer, checkout = chat.conversation, chat.customer, chat.checkout
+    conversation, customer = chat.conversation, chat.customer
+    checkout = _open_checkout(session, chat)
     on_whatsapp = True if incoming.channel == Channel.WHATSAPP else None
     if customer is None:
         customer = upsert_customer(
@@ -196,18 +199,51 @@ def respond(
         notices.append(replies.expired_notice(int(cart_ttl.total_seconds() // 60)))
     text = step.run()
     order, lines = step.placed or (None, step.lines)
-    save_chat_cart(
+    opened = save_chat_cart(
         session, tenant_id=business.tenant.id, conversation_id=conversation.id,
         checkout=checkout, items=dump_cart(lines), channel=incoming.channel,
         customer={"phone": incoming.phone} | ({"name": customer.name} if customer.name else {}),
         now=now, order=order,
     )  # fmt: skip
+    if opened is None:
+        step.data.pop(CHECKOUT_KEY, None)
+    else:
+        step.data[CHECKOUT_KEY] = opened.public_id
     if conversation.state != step.state.value:
         conversation.state = step.state.value
     if conversation.data != step.data:
         conversation.data = step.data
     conversation.last_activity_at = now
     return Reply("\n\n".join([*notices, text]), step.order_id)
+
+
+def _open_checkout(session: Session, chat: LockedChat) -> Checkout | None:
+    """The conversation's open checkout, read again when the locking statement's join is
+    older than the lock.
+
+    On PostgreSQL a message that waited for the lock gets the conversation as the message
+    before it left it, but the rows joined to it as they were before the wait. The
+    conversation names its open checkout and shares its last activity time with it, so a
+    stale join shows, and only then costs a statement.
+    """
+    conversation, checkout = chat.conversation, chat.checkout
+    named = conversation.data.get(CHECKOUT_KEY)
+    if checkout is None and named is None:
+        return None
+    if (
+        checkout is not None
+        and checkout.public_id == named
+        and checkout.last_activity_at == conversation.last_activity_at
+    ):
+        return checkout
+    return session.scalars(
+        select(Checkout)
+        .where(
+            Checkout.conversation_id == conversation.id,
+            Checkout.status == CheckoutStatus.OPEN.value,
+        )
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def _catalog(products: Sequence[Product]) -> tuple[CatalogEntry, ...]:

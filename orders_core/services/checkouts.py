@@ -272,12 +272,13 @@ def save_chat_cart(
     channel: str,
     now: datetime,
     order: Order | None = None,
-) -> None:
+) -> Checkout | None:
     """Keep the conversation's open checkout as the chat cart is: created with its first
     line, changed (and its idle clock reset) by each message, completed with the order it
-    made, deleted when emptied. Nothing is written when nothing changed."""
+    made, deleted when emptied. Nothing is written when nothing changed. Returns the
+    checkout still open afterwards, if any."""
     if checkout is None and not items:
-        return
+        return None
     if checkout is None:
         checkout = Checkout(
             public_id=new_checkout_id(), tenant_id=tenant_id, conversation_id=conversation_id,
@@ -288,7 +289,7 @@ def save_chat_cart(
         session.add(checkout)
     elif not items and order is None:
         session.delete(checkout)
-        return
+        return None
     if checkout.items != items:
         checkout.items, checkout.updated_at = items, now
     if checkout.customer != customer:
@@ -297,6 +298,8 @@ def save_chat_cart(
         checkout.last_activity_at = now
     if order is not None:
         mark_completed(checkout, order, now)
+        return None
+    return checkout
 
 
 def expire_chat_cart(checkout: Checkout, now: datetime) -> None:

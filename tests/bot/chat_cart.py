@@ -47,8 +47,10 @@ def seed_cart(
 ) -> None:
     """A conversation whose cart holds `quantities` (product code -> quantity)."""
     at = last_activity_at or utcnow()
+    checkout_id = new_checkout_id()
+    marker = {"checkout": checkout_id} if quantities else {}
     conversation = Conversation(
-        tenant_id=tenant_id, phone=phone, state=state, data=data or {},
+        tenant_id=tenant_id, phone=phone, state=state, data=(data or {}) | marker,
         last_activity_at=at, created_at=at,
     )  # fmt: skip
     session.add(conversation)
@@ -56,7 +58,7 @@ def seed_cart(
     if quantities:
         session.add(
             Checkout(
-                public_id=new_checkout_id(), tenant_id=tenant_id, conversation_id=conversation.id,
+                public_id=checkout_id, tenant_id=tenant_id, conversation_id=conversation.id,
                 status="open", channel=channel, source=channel, customer={"phone": phone},
                 items=[{"product_id": c, "quantity": q} for c, q in quantities.items()],
                 meta={}, delivery_fee=0, last_activity_at=at, created_at=at, updated_at=at,

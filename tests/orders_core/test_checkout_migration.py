@@ -53,9 +53,15 @@ def test_carts_move_into_checkouts_and_back(database: Database, tenant: TenantIn
             .order_by(Conversation.phone)
         ).all()
         found = {phone: (c.status, c.channel, c.items, c.customer) for phone, c in rows}
+        named = {
+            phone: data.get("checkout")
+            for phone, data in session.execute(select(Conversation.phone, Conversation.data))
+        }
+        opened = {phone: c.public_id for phone, c in rows}
     assert found == {
         WHATSAPP_CUSTOMER: ("open", "whatsapp", [{"product_id": "prod_jollof", "quantity": 2}],
                             {"phone": WHATSAPP_CUSTOMER, "name": "Ada"}),
         SMS_CUSTOMER: ("open", "sms", [{"product_id": "prod_suya", "quantity": 3,
                                         "note": "spicy"}], {"phone": SMS_CUSTOMER}),
     }  # fmt: skip
+    assert named == opened  # each conversation names its open checkout

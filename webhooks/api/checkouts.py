@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response
 from sqlalchemy.orm import Session
@@ -62,20 +63,19 @@ def checkout_out(
     )
 
 
-def _line(item: Mapping[str, object], catalog: Mapping[str, Product]) -> CheckoutLineOut:
-    code = item.get("product_id")
-    product = catalog.get(str(code)) if code is not None else None
-    quantity = int(item["quantity"])  # type: ignore[call-overload]
-    price = item.get("unit_price")
-    unit_price = int(price if price is not None else product.unit_price if product else 0)  # type: ignore[call-overload]
-    name = item.get("name") or (product.name if product else code)
+def _line(item: Mapping[str, Any], catalog: Mapping[str, Product]) -> CheckoutLineOut:
+    code: str | None = item.get("product_id")
+    product = catalog.get(code) if code is not None else None
+    quantity = int(item["quantity"])
+    own_price: int | None = item.get("unit_price")
+    unit_price = own_price if own_price is not None else product.unit_price if product else 0
     return CheckoutLineOut(
-        product_id=str(code) if code is not None else None,
-        name=str(name),
+        product_id=code,
+        name=item.get("name") or (product.name if product else code) or "",
         quantity=quantity,
         unit_price=unit_price,
         subtotal=unit_price * quantity,
-        note=str(item["note"]) if item.get("note") else None,
+        note=item.get("note") or None,
         available=code is None or (product is not None and product.available),
     )
 

@@ -89,10 +89,10 @@ def _carts_to_checkouts() -> None:
     conn = op.get_bind()
     rows = conn.execute(
         sa.text(
-            "SELECT c.id, c.tenant_id, c.phone, c.cart, c.last_activity_at, u.name, u.whatsapp "
-            "FROM conversations c LEFT JOIN customers u "
+            "SELECT c.id, c.tenant_id, c.phone, c.cart, c.data, c.last_activity_at, u.name, "
+            "u.whatsapp FROM conversations c LEFT JOIN customers u "
             "ON u.tenant_id = c.tenant_id AND u.phone = c.phone"
-        ).columns(cart=Json, last_activity_at=Timestamp)
+        ).columns(cart=Json, data=Json, last_activity_at=Timestamp)
     ).all()
     checkouts = sa.table(
         "checkouts",
@@ -101,6 +101,7 @@ def _carts_to_checkouts() -> None:
         sa.column("customer", Json), sa.column("items", Json), sa.column("metadata", Json),
         *(sa.column(n, Timestamp) for n in ("last_activity_at", "created_at", "updated_at")),
     )  # fmt: skip
+    conversations = sa.table("conversations", sa.column("id"), sa.column("data", Json))
     values = []
     for row in rows:
         items = [_item(line) for line in row.cart or [] if isinstance(line, dict)]
@@ -109,9 +110,15 @@ def _carts_to_checkouts() -> None:
             continue
         channel = "whatsapp" if row.whatsapp else "sms"
         customer = {"phone": row.phone} | ({"name": row.name} if row.name else {})
-        at = row.last_activity_at
+        at, public_id = row.last_activity_at, "chk_" + secrets.token_hex(12)
+        # The conversation names its open checkout (see bot.conversation._open_checkout).
+        conn.execute(
+            conversations.update()
+            .where(conversations.c.id == row.id)
+            .values(data=dict(row.data or {}) | {"checkout": public_id})
+        )
         values.append({
-            "public_id": "chk_" + secrets.token_hex(12), "tenant_id": row.tenant_id,
+            "public_id": public_id, "tenant_id": row.tenant_id,
             "conversation_id": row.id, "status": "open", "channel": channel, "source": channel,
             "delivery_fee": 0, "customer": customer, "items": items, "metadata": {},
             "last_activity_at": at, "created_at": at, "updated_at": at,
