@@ -13,8 +13,10 @@ from orders_core.models import (
     Payment,
     Product,
     Refund,
+    Return,
     TimelineEvent,
 )
+from orders_core.return_presenters import return_out, returnable_quantities
 from orders_core.schemas import (
     CustomerOut,
     FulfillmentOut,
@@ -26,28 +28,34 @@ from orders_core.schemas import (
     TimelineEventOut,
 )
 
-EMBEDDABLE = ("payments", "refunds", "fulfillments")
+EMBEDDABLE = ("payments", "refunds", "fulfillments", "returns")
 
 
 @dataclass(frozen=True)
 class Related:
-    """What happened to an order, for embedding: its payments, refunds and fulfillments."""
+    """What happened to an order, for embedding: payments, refunds, fulfillments, returns."""
 
     payments: list[Payment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     fulfillments: list[Fulfillment] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
 
 
 def order_out(
     order: Order, related: Related | None = None, embed: Iterable[str] = EMBEDDABLE
 ) -> OrderOut:
-    """The API view of an order with its lines; with `related`, the `embed` lists too."""
+    """The API view of an order with its lines; with `related`, the `embed` lists too (and
+    each line's returnable_quantity with the returns)."""
     embedded: dict[str, Any] = {}
+    returnable: dict[int, int] = {}
     if related is not None:
-        makers = {"payments": payment_out, "refunds": refund_out, "fulfillments": fulfillment_out}
+        makers = {"payments": payment_out, "refunds": refund_out,
+                  "fulfillments": fulfillment_out, "returns": return_out}  # fmt: skip
         embedded = {
             name: [makers[name](row, order) for row in getattr(related, name)] for name in embed
         }
+        if "returns" in embed:
+            returnable = returnable_quantities(order, related.returns)
     return OrderOut(
         id=order.public_id,
         number=order.number,
@@ -71,6 +79,7 @@ def order_out(
                 fulfilled_quantity=item.fulfilled_quantity,
                 sku=item.sku,
                 metadata=item.meta,
+                returnable_quantity=returnable.get(item.id),
             )
             for item in order.items
         ],

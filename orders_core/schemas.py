@@ -42,6 +42,7 @@ from orders_core.fields import (
     UtcDateTime,
     WebhookUrl,
 )
+from orders_core.return_schemas import ReturnOut
 
 
 class CustomerIn(Input):
@@ -318,6 +319,8 @@ class OrderItemOut(Output):
     fulfilled_quantity: int
     sku: str | None
     metadata: dict[str, Any]
+    # Units the customer may still send back: on one order, or a list with expand[]=returns.
+    returnable_quantity: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class OrderOut(Output):
@@ -363,6 +366,7 @@ class OrderOut(Output):
     payments: list[PaymentOut] | None = Field(default=None, exclude_if=lambda v: v is None)
     refunds: list[RefundOut] | None = Field(default=None, exclude_if=lambda v: v is None)
     fulfillments: list[FulfillmentOut] | None = Field(default=None, exclude_if=lambda v: v is None)
+    returns: list[ReturnOut] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class OrderList(Output):
@@ -471,7 +475,7 @@ class ListParams(OrderFilters):
     # first by order number (the order orders were placed in).
     sort: OrderSort | None = None
     include: Literal["total_count"] | None = None
-    expand: CommaList[Literal["payments", "refunds", "fulfillments"]] | None = None
+    expand: CommaList[Literal["payments", "refunds", "fulfillments", "returns"]] | None = None
 
 
 class TimelineList(Output):

@@ -19,8 +19,9 @@ class TenantSettings(BaseModel):
 
     `templates` maps a message to the approved WhatsApp template sent in its place outside
     the 24-hour window: order.created, order.confirmed, order.preparing,
-    order.out_for_delivery, order.delivered, order.cancelled, payment.recorded,
-    refund.created, fulfillment.created, reminder.unpaid, reminder.feedback,
+    order.out_for_delivery, order.delivered, order.cancelled, order.on_hold, order.resumed,
+    payment.recorded, refund.created, fulfillment.created, return.requested,
+    return.received, return.rejected, reminder.unpaid, reminder.feedback,
     reminder.abandoned_cart, and staff.new_order (the alert to staff who have not written
     in 24 hours). Template variables may name: business, order_number, customer_name,
     total, status, tracking_url, reason, note, amount, items (staff.new_order: order_number,

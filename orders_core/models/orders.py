@@ -106,7 +106,7 @@ class Order(Base):
     def refresh_fulfillment_status(self) -> None:
         """Set fulfillment_status from the lines and the status (delivered is fulfilled)."""
         self.fulfillment_status = fulfillment_status_for(
-            ((i.quantity, i.fulfilled_quantity, i.refunded_quantity) for i in self.items),
+            ((i.quantity, i.fulfilled_quantity, i.unshipped_refunded) for i in self.items),
             delivered=self.status == OrderStatus.DELIVERED,
         )
 
@@ -127,9 +127,16 @@ class OrderItem(Base):
     subtotal: Mapped[int] = mapped_column(Money)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
     fulfilled_quantity: Mapped[int] = mapped_column(default=0)
+    # Of the refunded units, those that came back in a return: they had been handed over.
+    returned_quantity: Mapped[int] = mapped_column(default=0)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
 
     order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def unshipped_refunded(self) -> int:
+        """Refunded units that were never handed over (a returned unit had been)."""
+        return self.refunded_quantity - self.returned_quantity
 
 
 class Payment(Base):

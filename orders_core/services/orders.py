@@ -324,8 +324,8 @@ def fulfill_order(
 
 
 def _left_to_ship(item: OrderItem) -> int:
-    """Units of a line neither shipped nor refunded."""
-    return max(item.quantity - item.fulfilled_quantity - item.refunded_quantity, 0)
+    """Units of a line neither shipped nor refunded before shipping."""
+    return max(item.quantity - item.fulfilled_quantity - item.unshipped_refunded, 0)
 
 
 def add_note(session: Session, order: Order, data: TimelineEventIn, *, actor: str) -> Any:

@@ -189,6 +189,8 @@ def refund_return(session: Session, ret: Return, data: ReturnActionIn, *, actor:
     amount = min(ret.amount, refundable)
     if amount > 0:
         picked = [(line.item, line.quantity) for line in ret.lines]
+        for line in ret.lines:
+            line.item.returned_quantity += line.quantity
         reason = f"Return {ret.public_id}: {RETURN_REASON_LABELS[ReturnReason(ret.reason)]}"
         ret.refund_id = refund(session, order, amount, picked, reason=reason, actor=actor).id
     ret.refunded_amount = amount

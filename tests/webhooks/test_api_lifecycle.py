@@ -220,3 +220,39 @@ def test_lists_stay_lean_unless_expanded(
     assert all(o["refunds"] == [] and "payments" not in o for o in comma.json["data"])
     bad = client.get("/v1/orders", query_string={"expand": "customer"}, headers=tenant.headers)
     assert_error(bad, 400, "invalid_request", "expand[0]")
+
+
+def test_returns_are_on_the_order_and_a_returned_unit_was_shipped(
+    client: FlaskClient, place: PlaceOrder, tenant: TenantInfo
+) -> None:
+    order = place(payment={"amount": TOTAL})
+    url = f"/v1/orders/{order['id']}"
+    jollof, chapman = (item["id"] for item in order["items"])
+    assert "returns" in order and order["items"][0]["returnable_quantity"] == 0
+    client.post(f"{url}/fulfillments", json={"items": [{"item_id": jollof, "quantity": 1}]},
+                headers=tenant.headers)  # fmt: skip
+    sent_back = client.post(f"{url}/returns", headers=tenant.headers,
+                            json={"items": [{"item_id": jollof, "quantity": 1}], "reason": "damaged"})  # fmt: skip
+    assert sent_back.status_code == 201, sent_back.json
+    return_id = sent_back.json["id"]
+    client.post(f"/v1/returns/{return_id}/receive", json={}, headers=tenant.headers)
+    refunded = client.post(f"/v1/returns/{return_id}/refund", json={}, headers=tenant.headers)
+    assert refunded.status_code == 200, refunded.json
+    after = _get(client, tenant, order["id"])
+    assert [r["id"] for r in after["returns"]] == [return_id]
+    assert after["returns"][0]["status"] == "refunded"
+    assert [r["amount"] for r in after["refunds"]] == [350000]
+    lines = {item["id"]: item for item in after["items"]}
+    assert lines[jollof]["returnable_quantity"] == 0
+    # The returned jollof had been shipped: one jollof and the chapman are still to go.
+    assert after["fulfillment_status"] == "partial"
+    rest = client.post(f"{url}/fulfillments", json={}, headers=tenant.headers)
+    assert rest.json["items"] == [
+        {"item_id": jollof, "quantity": 1}, {"item_id": chapman, "quantity": 1},
+    ]  # fmt: skip
+    listed = client.get("/v1/orders", query_string={"expand": "returns"},
+                        headers=tenant.headers).json["data"]  # fmt: skip
+    assert listed[0]["returns"][0]["id"] == return_id
+    assert [i["returnable_quantity"] for i in listed[0]["items"]] == [1, 1]
+    lean = client.get("/v1/orders", headers=tenant.headers).json["data"]
+    assert "returnable_quantity" not in lean[0]["items"][0]

@@ -38,6 +38,10 @@ def upgrade() -> None:
     op.add_column("orders", sa.Column("delivered_at", TIMESTAMP, nullable=True))
     op.add_column("order_items", sa.Column("sku", sa.String(100), nullable=True))
     op.add_column(
+        "order_items",
+        sa.Column("returned_quantity", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column(
         "order_items", sa.Column("metadata", JSON, nullable=False, server_default="{}")
     )
     op.create_index(
@@ -97,6 +101,7 @@ def downgrade() -> None:
     op.drop_index("ix_orders_tenant_fulfillment_number", table_name="orders")
     with op.batch_alter_table("order_items", recreate="never") as batch:
         batch.drop_column("metadata")
+        batch.drop_column("returned_quantity")
         batch.drop_column("sku")
     op.execute(
         "UPDATE orders SET payment_status = 'unpaid' WHERE payment_status = 'partially_paid'"
