@@ -86,8 +86,6 @@ class CartSteps(StepBase):
 
     on_add = on_remove = on_set_quantity = on_edit = on_repeat = edit
 
-    on_add = on_remove = on_set_quantity = on_edit = on_repeat = edit
-
     def open_question(self, intent: Intent) -> str | None:
         """The answer when the message settles a held big line or a "did you mean"."""
         held = held_line(self.data, self.catalog)
