@@ -3,6 +3,10 @@
 The key is recorded inside the same transaction as the work it guards, so two concurrent
 requests with one key commit the work once: the second waits on the unique index (or on
 SQLite's single writer), rolls back, and replays the first answer.
+
+An answer that shows a secret (a webhook endpoint's signing secret) is stored sealed: the
+route's `Sealed` takes the secret out before the answer is stored and puts it back, if it
+can still be derived, when the answer is replayed.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +40,17 @@ def _request_hash() -> str:
     ).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, digest: str) -> Response:
+@dataclass(frozen=True)
+class Sealed:
+    """How to store an answer that holds a secret: `seal` turns its JSON into JSON without
+    the secret (to store); `unseal` turns that back into the JSON to replay, with any
+    headers to add (it may give the secret back, derived again, or say why it cannot)."""
+
+    seal: Callable[[Any], Any]
+    unseal: Callable[[Any], tuple[Any, dict[str, str]]]
+
+
+def _replay(record: IdempotencyRecord, digest: str, sealed: Sealed | None) -> Response:
     if record.request_hash != digest:
         raise ApiError(
             409,
@@ -43,9 +58,12 @@ def _replay(record: IdempotencyRecord, digest: str) -> Response:
             code="idempotency_key_reused",
             param="Idempotency-Key",
         )
-    response = Response(
-        record.response_body, status=record.response_status, mimetype="application/json"
-    )
+    body, headers = record.response_body, {}
+    if sealed is not None and 200 <= record.response_status < 300:
+        payload, headers = sealed.unseal(json.loads(body))
+        body = json.dumps(payload)
+    response = Response(body, status=record.response_status, mimetype="application/json")
+    response.headers.update(headers)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -58,13 +76,14 @@ def _find(session: Session, key: str) -> IdempotencyRecord | None:
     ).one_or_none()
 
 
-def run_idempotent(work: Callable[[Session], Response]) -> Response:
+def run_idempotent(work: Callable[[Session], Response], sealed: Sealed | None = None) -> Response:
     """Run `work` in one transaction, guarded by the request's Idempotency-Key if it has one.
 
     The key's record is written last, in the same transaction as the work, so a first
     request costs one insert. When the key is taken (a retry, or a copy racing this one:
     the unique index makes it wait for the first to commit), everything done is rolled back
-    and the first answer replayed; a retry whose work would now fail replays too.
+    and the first answer replayed; a retry whose work would now fail replays too. With
+    `sealed`, a successful answer is stored sealed and unsealed when replayed.
     """
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -82,13 +101,13 @@ def run_idempotent(work: Callable[[Session], Response]) -> Response:
         try:
             with db().write() as session:
                 response = work(session)
-                session.add(_record(key, digest, response))
+                session.add(_record(key, digest, response, sealed))
                 session.flush()
                 return response
         except Exception:
             earlier, expired = _earlier(key)
             if earlier is not None:
-                return _replay(earlier, digest)
+                return _replay(earlier, digest, sealed)
             if not expired:
                 raise
     raise ApiError(409, "This Idempotency-Key is being reused right now; retry", code="conflict")
@@ -111,7 +130,10 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _record(key: str, digest: str, response: Response) -> IdempotencyRecord:
+def _record(key: str, digest: str, response: Response, sealed: Sealed | None) -> IdempotencyRecord:
+    body = response.get_data(as_text=True)
+    if sealed is not None and 200 <= response.status_code < 300:
+        body = json.dumps(sealed.seal(json.loads(body)))
     return IdempotencyRecord(
         tenant_id=tenant_id(),
         key=key,
@@ -119,7 +141,7 @@ def _record(key: str, digest: str, response: Response) -> IdempotencyRecord:
         path=request.path[:500],
         request_hash=digest,
         response_status=response.status_code,
-        response_body=response.get_data(as_text=True),
+        response_body=body,
         created_at=utcnow(),
     )
 

@@ -2,16 +2,23 @@
 
 The signing secret is shown when an endpoint is created (or its secret rotated) and never
 stored: it is derived from SECRET_KEY and a stored random salt (see bot.webhook_delivery).
+
+Both POSTs honour Idempotency-Key. The stored answer keeps only a SHA-256 fingerprint of
+the secret; a replay derives the endpoint's secret again and shows it if it is still the
+one that answer showed, so a retry after a lost answer still gets the secret. If the secret
+was rotated since (or the endpoint deleted) the replay shows `secret: null` and says why in
+the `Secret-Unavailable` header (`rotated` or `deleted`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from pydantic import AfterValidator, AnyHttpUrl, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +29,7 @@ from orders_core.events import EVENT_TYPES
 from orders_core.fields import Input, Output, public_url
 from orders_core.models import WebhookEndpoint, utcnow
 from webhooks.context import db, services, tenant_id
+from webhooks.idempotency import Sealed, json_response, run_idempotent
 from webhooks.routes import api_route
 
 bp = Blueprint("webhook_endpoints", __name__, url_prefix="/v1")
@@ -120,6 +128,33 @@ def _out(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> EndpointOut
     )
 
 
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _seal(payload: dict[str, Any]) -> dict[str, Any]:
+    """The answer to store: the secret replaced by its fingerprint."""
+    return {**payload, "secret": None, "secret_sha256": _fingerprint(payload["secret"])}
+
+
+def _unseal(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answer to replay: the secret derived again while it is still the endpoint's."""
+    payload = dict(stored)
+    fingerprint = payload.pop("secret_sha256")
+    with db().read() as session:
+        try:
+            endpoint = _get(session, payload["id"])
+        except NotFound:
+            return payload, {"Secret-Unavailable": "deleted"}
+        secret = endpoint_secret(services().settings, endpoint.id, endpoint.salt)
+    if _fingerprint(secret) != fingerprint:
+        return payload, {"Secret-Unavailable": "rotated"}
+    return {**payload, "secret": secret}, {}
+
+
+SEALED = Sealed(seal=_seal, unseal=_unseal)
+
+
 def _get(session: Session, endpoint_id: str) -> WebhookEndpoint:
     raw = endpoint_id.removeprefix("we_")
     endpoint = session.get(WebhookEndpoint, int(raw)) if DATABASE_ID.fullmatch(raw) else None
@@ -129,11 +164,14 @@ def _get(session: Session, endpoint_id: str) -> WebhookEndpoint:
 
 
 @api_route(bp, "/webhook_endpoints", "POST", summary="Create a webhook endpoint",
-           body=EndpointIn, response=EndpointOut, status=201, errors=WRITE_ERRORS)  # fmt: skip
-def create(body: EndpointIn) -> EndpointOut:
-    """Register a URL for events; the answer shows its signing secret, this once."""
-    now = utcnow()
-    with db().write() as session:
+           body=EndpointIn, response=EndpointOut, status=201, errors=WRITE_ERRORS,
+           idempotent=True)  # fmt: skip
+def create(body: EndpointIn) -> Response:
+    """Register a URL for events; the answer shows its signing secret, this once (and to a
+    replay of the same Idempotency-Key while the secret is unchanged)."""
+
+    def work(session: Session) -> Response:
+        now = utcnow()
         endpoint = WebhookEndpoint(
             tenant_id=tenant_id(),
             url=str(body.url),
@@ -146,7 +184,9 @@ def create(body: EndpointIn) -> EndpointOut:
         )
         session.add(endpoint)
         session.flush()
-        return _out(endpoint, with_secret=True)
+        return json_response(_out(endpoint, with_secret=True), 201)
+
+    return run_idempotent(work, SEALED)
 
 
 @api_route(bp, "/webhook_endpoints", "GET", summary="List webhook endpoints",
@@ -203,14 +243,18 @@ def delete(endpoint_id: str) -> Deleted:
 
 @api_route(bp, "/webhook_endpoints/<endpoint_id>/rotate_secret", "POST",
            summary="Rotate a webhook endpoint's secret", response=EndpointOut,
-           errors=WRITE_ERRORS)  # fmt: skip
-def rotate_secret(endpoint_id: str) -> EndpointOut:
-    """A new signing secret, shown this once; the old one stops working at once."""
-    with db().write() as session:
+           errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def rotate_secret(endpoint_id: str) -> Response:
+    """A new signing secret, shown this once; the old one stops working at once. A retry
+    with the same Idempotency-Key rotates nothing and shows the secret again."""
+
+    def work(session: Session) -> Response:
         endpoint = _get(session, endpoint_id)
         endpoint.salt = secrets.token_hex(16)
         endpoint.updated_at = utcnow()
-        return _out(endpoint, with_secret=True)
+        return json_response(_out(endpoint, with_secret=True), 200)
+
+    return run_idempotent(work, SEALED)
 
 
 @api_route(bp, "/webhook_secret", "GET", summary="The secret for orders' own webhook_urls",
