@@ -61,7 +61,7 @@ def _replay(record: IdempotencyRecord, digest: str, sealed: Sealed | None) -> Re
     body, headers = record.response_body, {}
     if sealed is not None and 200 <= record.response_status < 300:
         payload, headers = sealed.unseal(json.loads(body))
-        body = json.dumps(payload)
+        body = json.dumps(payload, separators=(",", ":"))
     response = Response(body, status=record.response_status, mimetype="application/json")
     response.headers.update(headers)
     response.headers["Idempotent-Replayed"] = "true"
@@ -133,7 +133,7 @@ def _aware(value: datetime) -> datetime:
 def _record(key: str, digest: str, response: Response, sealed: Sealed | None) -> IdempotencyRecord:
     body = response.get_data(as_text=True)
     if sealed is not None and 200 <= response.status_code < 300:
-        body = json.dumps(sealed.seal(json.loads(body)))
+        body = json.dumps(sealed.seal(json.loads(body)), separators=(",", ":"))
     return IdempotencyRecord(
         tenant_id=tenant_id(),
         key=key,
