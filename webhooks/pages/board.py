@@ -28,6 +28,7 @@ COLUMN_TITLES = {
     OrderStatus.PENDING: "New",
     OrderStatus.CONFIRMED: "Confirmed",
     OrderStatus.PREPARING: "Preparing",
+    OrderStatus.ON_HOLD: "On hold",
     OrderStatus.OUT_FOR_DELIVERY: "Out for delivery",
     OrderStatus.DELIVERED: "Delivered",
     OrderStatus.CANCELLED: "Cancelled",
@@ -37,15 +38,18 @@ ACTION_LABELS = {
     OrderStatus.PREPARING: "Preparing",
     OrderStatus.OUT_FOR_DELIVERY: "Out for delivery",
     OrderStatus.DELIVERED: "Delivered",
+    OrderStatus.ON_HOLD: "Hold",
 }
 CHANNEL_LABELS = {
     Channel.WHATSAPP: "WhatsApp",
     Channel.SMS: "SMS",
     Channel.WEB: "Web",
     Channel.API: "API",
+    Channel.POS: "POS",
 }
 PAYMENT_LABELS = {
     PaymentStatus.UNPAID: "Unpaid",
+    PaymentStatus.PARTIALLY_PAID: "Part paid",
     PaymentStatus.PAID: "Paid",
     PaymentStatus.PARTIALLY_REFUNDED: "Part refunded",
     PaymentStatus.REFUNDED: "Refunded",
@@ -124,8 +128,12 @@ def age_text(created: datetime, now: datetime) -> str:
 def card(order: Order, now: datetime) -> Card:
     """The board's view of an order: who, what, how much, how old, and what can be done."""
     status = OrderStatus(order.status)
-    forward = [s for s in allowed_transitions(status) if s != OrderStatus.CANCELLED]
-    actions = [Action(s.value, ACTION_LABELS[s]) for s in forward]
+    held_from = OrderStatus(order.held_from) if order.held_from else None
+    forward = [s for s in allowed_transitions(status, held_from) if s != OrderStatus.CANCELLED]
+    actions = [
+        Action(s.value, "Resume" if status == OrderStatus.ON_HOLD else ACTION_LABELS[s])
+        for s in forward
+    ]
     return Card(
         public_id=order.public_id,
         number=order.number,
@@ -163,7 +171,7 @@ def clean_filters(args: dict[str, str]) -> dict[str, str]:
 def columns(session: Session, tenant_id: int, filters: dict[str, str]) -> list[Column]:
     """One column per status (only the filtered one when a status is chosen), newest first."""
     now = datetime.now(UTC)
-    statuses = [OrderStatus(filters["status"])] if "status" in filters else list(OrderStatus)
+    statuses = [OrderStatus(filters["status"])] if "status" in filters else list(COLUMN_TITLES)
     shown = []
     for status in statuses:
         closed = status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
