@@ -279,3 +279,28 @@ def test_stats_range_edges_and_long_ranges(
     assert {f: empty[f] for f in FIGURES} == dict.fromkeys(FIGURES, 0)
     assert empty["periods"] == []
     assert set(empty["by_status"]) == {s.value for s in OrderStatus}
+
+
+def test_stats_count_what_the_list_lists(
+    client: FlaskClient, database: Database, tenant: TenantInfo, place: PlaceOrder
+) -> None:
+    """The same filters find the same orders in the stats and in GET /v1/orders; the list's
+    active=true is the stats' active_orders."""
+    for n, (status, payment) in enumerate([("pending", "unpaid"), ("confirmed", "refunded"),
+                                           ("delivered", "paid"), ("on_hold", "paid"),
+                                           ("cancelled", "refunded"), ("pending", "paid")]):  # fmt: skip
+        order = place(channel=("api", "web")[n % 2])
+        _set(database, tenant, order["id"], status=status, payment_status=payment)
+
+    def listed(**params: str) -> int:
+        query = {"include": "total_count", **params}
+        response = client.get("/v1/orders", query_string=query, headers=tenant.headers)
+        assert response.status_code == 200, response.json
+        return int(response.json["total_count"])
+
+    assert _stats(client, tenant)["active_orders"] == listed(active="true") == 3
+    for params in ({}, {"status": "pending,on_hold"}, {"channel": "web"},
+                   {"payment_status": "paid,unpaid", "channel": "api"}):  # fmt: skip
+        got = _stats(client, tenant, **params)
+        assert got["total_orders"] == listed(**params), params
+        assert got["active_orders"] == listed(active="true", **params), params
