@@ -1,0 +1,126 @@
+"""What the kitchen screen shows: tickets of the orders to cook, oldest first, with their age."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from orders_core.domain import OrderStatus, format_money
+from orders_core.models import Order, OrderItem
+
+# A kitchen sees what it must cook: confirmed orders (not started) and those being prepared.
+# Pending orders are not accepted yet, so the counter decides on them first (the board).
+KITCHEN_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PREPARING)
+# Minutes since the order was placed after which its ticket turns amber, then red.
+AMBER_MINUTES = 10
+RED_MINUTES = 20
+TICKET_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    """One line to cook: how many of what, its options and the customer's note."""
+
+    quantity: int
+    name: str
+    options: list[str]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One order as the kitchen sees it."""
+
+    public_id: str
+    number: int
+    status: str
+    customer: str
+    pickup: bool
+    address: str | None
+    lines: list[TicketLine]
+    notes: list[str]
+    created_at: datetime
+    minutes: int
+    level: str  # "ok", "amber" or "red"
+    next_status: str
+    next_label: str
+    due: str | None  # the balance still to collect, for an order not fully paid
+
+
+def level_for(minutes: int) -> str:
+    """How late an order of that age is: "ok", "amber" (AMBER_MINUTES) or "red" (RED_MINUTES)."""
+    if minutes >= RED_MINUTES:
+        return "red"
+    return "amber" if minutes >= AMBER_MINUTES else "ok"
+
+
+def ready_status(order: Order) -> OrderStatus:
+    """Where "Ready" moves an order: delivered (handed over) for a pickup, out for delivery
+    otherwise, the same rule fulfilling an order follows."""
+    if (order.delivery or {}).get("method") == "pickup":
+        return OrderStatus.DELIVERED
+    return OrderStatus.OUT_FOR_DELIVERY
+
+
+def _options(meta: dict[str, Any]) -> list[str]:
+    """A line's chosen options, as names, from its metadata (names or {name, ...} objects)."""
+    found = meta.get("options") or []
+    if not isinstance(found, list):
+        return []
+    names = [str(o.get("name", "")) if isinstance(o, dict) else str(o) for o in found]
+    return [n for n in names if n]
+
+
+def ticket_line(item: OrderItem) -> TicketLine:
+    """A line of the order for the kitchen."""
+    meta = item.meta or {}
+    note = str(meta.get("note") or "").strip() or None
+    return TicketLine(item.quantity, item.name, _options(meta), note)
+
+
+def order_notes(order: Order) -> list[str]:
+    """The order's own notes and the delivery instructions, as given."""
+    delivery = order.delivery or {}
+    found = [order.notes, delivery.get("instructions"), delivery.get("notes")]
+    return [str(n).strip() for n in found if n and str(n).strip()]
+
+
+def ticket(order: Order, now: datetime) -> Ticket:
+    """The kitchen's view of an order."""
+    minutes = max(0, int((now - order.created_at).total_seconds()) // 60)
+    pickup = (order.delivery or {}).get("method") == "pickup"
+    preparing = order.status == OrderStatus.PREPARING
+    due = order.total - order.amount_paid
+    return Ticket(
+        public_id=order.public_id,
+        number=order.number,
+        status=order.status,
+        customer=order.customer_name or order.customer_phone or "Walk-in customer",
+        pickup=pickup,
+        address=(order.delivery or {}).get("address") if not pickup else None,
+        lines=[ticket_line(item) for item in order.items],
+        notes=order_notes(order),
+        created_at=order.created_at,
+        minutes=minutes,
+        level=level_for(minutes),
+        next_status="ready" if preparing else OrderStatus.PREPARING.value,
+        next_label="Ready" if preparing else "Start preparing",
+        due=format_money(due, order.currency) if due > 0 else None,
+    )
+
+
+def kitchen_orders(session: Session, tenant_id: int) -> list[Order]:
+    """The tenant's confirmed and preparing orders, oldest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.tenant_id == tenant_id, Order.status.in_(KITCHEN_STATUSES))
+            .order_by(Order.created_at, Order.number)
+            .limit(TICKET_LIMIT)
+            .options(selectinload(Order.items))
+        )
+    )
