@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orders_core.opening_hours import check_dates, check_hours
 
 
 class Template(BaseModel):
@@ -50,3 +54,24 @@ class TenantSettings(BaseModel):
     languages: list[str] | None = Field(default=None, max_length=8)
     # A chat line above this quantity is asked about before it goes in the cart.
     max_line_quantity: int = Field(default=50, ge=1, le=10_000)
+    # Opening hours (see orders_core.opening_hours): None is always open; else weekday
+    # ("mon".."sun") -> "HH:MM-HH:MM" ranges in the tenant's timezone (a missing day is
+    # closed; an end at or before the start runs past midnight).
+    opening_hours: dict[str, list[str]] | None = Field(default=None, max_length=7)
+    # Whole days closed ("YYYY-MM-DD", tenant's timezone): holidays.
+    closed_dates: list[str] = Field(default_factory=list, max_length=366)
+    # The manual switch (kitchen busy): no chat orders until it is turned off again.
+    orders_paused: bool = False
+    paused_message: str | None = Field(default=None, max_length=300)
+    # POST /v1/orders while closed: "accept" (default) or "refuse" (409 business_closed).
+    api_orders_when_closed: Literal["accept", "refuse"] = "accept"
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _check_hours(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        return None if value is None else check_hours(value)
+
+    @field_validator("closed_dates")
+    @classmethod
+    def _check_dates(cls, value: list[str]) -> list[str]:
+        return check_dates(value)
