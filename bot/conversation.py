@@ -25,6 +25,7 @@ from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
+from bot.takeover import forward_to_staff, is_taken_over
 from orders_core.domain import CancelReason, Channel, OrderStatus
 from orders_core.models import Checkout, CheckoutStatus, Conversation, Customer, Product, Tenant
 from orders_core.schemas import (
@@ -45,6 +46,8 @@ _NOT_ADDRESSES = frozenset({
     IntentKind.YES, IntentKind.NO, IntentKind.CANCEL, IntentKind.STATUS, IntentKind.HUMAN,
     IntentKind.MENU, IntentKind.CLEAR, IntentKind.STOP, IntentKind.HELP,
 })  # fmt: skip
+# Answered by the bot even while staff have taken the chat over: opting out must always work.
+_STILL_ANSWERED = frozenset({"stop", "unsubscribe", "start"})
 # conversation.data: the public id of the open checkout (the cart), if there is one.
 CHECKOUT_KEY = "checkout"
 __all__ = [
@@ -172,6 +175,13 @@ def respond(
     last_seen = customer.last_inbound_at
     if last_seen is None or not timedelta(0) <= now - _aware(last_seen) < INBOUND_TOUCH_EVERY:
         customer.last_inbound_at = now
+    if is_taken_over(conversation, now) and incoming.text.strip().lower() not in _STILL_ANSWERED:
+        conversation.last_activity_at = now
+        order_id = forward_to_staff(
+            session, business.tenant, conversation, incoming.text or "(a picture or file)",
+            name=customer.name, now=now,
+        )  # fmt: skip
+        return Reply("", order_id)
     catalog = business.memo("chat_catalog", lambda: _catalog(business.products))
     by_code = business.memo("chat_by_code", lambda: {entry.code: entry for entry in catalog})
     step = _Step(
@@ -250,6 +260,10 @@ def _catalog(products: Sequence[Product]) -> tuple[CatalogEntry, ...]:
     return tuple(
         CatalogEntry(p.code, p.name, tuple(p.aliases), p.unit_price, p.available) for p in products
     )
+
+
+def _order_ref(number: object) -> str | None:
+    return str(number) if number else None
 
 
 def _aware(value: datetime) -> datetime:
@@ -375,7 +389,10 @@ class _Step(CartSteps, CheckoutSteps):
                 self.session,
                 self.tenant,
                 replies.human_alert(
-                    self.incoming.phone, self.customer.name, intent.text or self.incoming.text
+                    self.incoming.phone,
+                    self.customer.name,
+                    intent.text or self.incoming.text,
+                    _order_ref(self.data.get("last_order_number")),
                 ),
             )
         return replies.human_requested()

@@ -96,19 +96,20 @@ def handle_inbound(
         with db.write() as session:
             business, chat = _lock_chat(session, db, number, phone, now)
             reply, order_id = _answer(session, business, chat, incoming, settings, now)
-            rows = [
-                _inbound_row(business.tenant, form, incoming, order_id, now),
-                message_row(
-                    business.tenant,
-                    to_phone=phone,
-                    channel=channel,
-                    kind="reply",
-                    body=reply,
-                    order_id=order_id,
-                    status="sent",
-                    now=now,
-                ),
-            ]
+            rows = [_inbound_row(business.tenant, form, incoming, order_id, now)]
+            if reply:  # nothing while staff have taken the chat over
+                rows.append(
+                    message_row(
+                        business.tenant,
+                        to_phone=phone,
+                        channel=channel,
+                        kind="reply",
+                        body=reply,
+                        order_id=order_id,
+                        status="sent",
+                        now=now,
+                    )
+                )
             # Written last, whole and together: a repeated MessageSid fails here and undoes all.
             try:
                 session.connection().execute(insert(Message.__table__), rows)
@@ -116,7 +117,7 @@ def handle_inbound(
                 raise _Replayed from None
     except _Replayed:
         return EMPTY_TWIML
-    return twiml(reply)
+    return twiml(reply) if reply else EMPTY_TWIML
 
 
 def _business_number(to: str) -> str | None:
@@ -156,7 +157,11 @@ def _answer(
     tenant = business.tenant
     if incoming.phone in business.staff_phones:
         chat.conversation.last_activity_at = now
-        return respond_to_staff(session, tenant, incoming.phone, incoming.text), None
+        text = respond_to_staff(
+            session, tenant, incoming.phone, incoming.text,
+            now=now, takeover_minutes=business.settings.takeover_minutes,
+        )  # fmt: skip
+        return text, None
     result = respond(
         session,
         business,

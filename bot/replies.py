@@ -282,7 +282,33 @@ def staff_help() -> str:
         "• *PREPARING 1042* · *OUT 1042* · *DELIVERED 1042*\n"
         "• *PAID 1042* — record payment of the balance; *PAID 1042 3500* — part of it\n"
         "• *HOLD 1042 waiting for stock* — pause it (the customer is told); *RESUME 1042*\n"
-        "• *ORDERS* — the open orders"
+        "• *ORDERS* — the open orders\n"
+        "• *REPLY 1042 your rider is at the gate* — write to the customer yourself (also "
+        "*REPLY +2348012345678 ...*); the bot stays quiet in that chat until *BOT ON 1042*"
+    )
+
+
+def staff_replied(phone: str, ref: str, minutes: int) -> str:
+    """Confirmation of a staff reply: the chat is theirs now."""
+    return (
+        f"Sent to {phone}. The bot stays quiet in that chat for {minutes} minutes "
+        f"(each reply restarts the time); their messages come to you. "
+        f"*BOT ON {ref}* hands it back now."
+    )
+
+
+def staff_handed_back(phone: str, handed: bool) -> str:
+    """Confirmation of BOT ON."""
+    if handed:
+        return f"The bot answers {phone} again."
+    return f"The bot is already answering {phone}."
+
+
+def staff_reply_usage() -> str:
+    """How to write REPLY / BOT ON when staff got it wrong."""
+    return (
+        "Say *REPLY 1042 your message* (the order number, or the customer's number "
+        "like +2348012345678), and *BOT ON 1042* to hand the chat back to the bot."
     )
 
 
@@ -342,11 +368,17 @@ def customer_cancelled_alert(order: Order) -> str:
     return f"❌ Order #{order.number} was cancelled by the customer ({who})."
 
 
-def human_alert(phone: str, name: str | None, text: str) -> str:
-    """The alert staff get when a customer asks for a person."""
+def human_alert(phone: str, name: str | None, text: str, ref: str | None = None) -> str:
+    """The alert staff get when a customer asks for a person, with the command to answer
+    (`ref`: the order number or the phone the REPLY command names)."""
     who = f"{name} ({phone})" if name else phone
     quoted = text if len(text) <= 300 else text[:297] + "..."
-    return f"🙋 {who} asks to talk to a person.\nTheir message: {quoted}\nReply to them on {phone}."
+    ref = ref or phone
+    return (
+        f"🙋 {who} asks to talk to a person.\nTheir message: {quoted}\n"
+        f"Answer here with *REPLY {ref} your message* (the bot then stays quiet in that chat), "
+        f"or call {phone}."
+    )
 
 
 def staff_done(order: Order) -> str:

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import replies
 from bot.outbound import queue_message
+from bot.takeover import ReplyRefused, hand_back, staff_reply
 from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus, parse_major_amount
 from orders_core.errors import DomainError, IllegalTransition, NotFound
-from orders_core.models import Order, Tenant
+from orders_core.models import Order, Tenant, utcnow
+from orders_core.phones import normalize_phone
 from orders_core.schemas import CancelIn, PaymentIn
 from orders_core.services.orders import (
     cancel_order,
@@ -65,6 +67,13 @@ PAST = {
 _FILLER = frozenset({"order", "for", "delivery", "no", "number"})
 _STOCK = re.compile(r"stock|finish|sold\s*out|run\s*out|ran\s*out", re.IGNORECASE)
 OPEN_LIMIT = 20
+_TAKEOVER_WORDS = frozenset({"reply", "bot", "handback"})
+_REPLY = re.compile(
+    r"^\s*\*?reply\*?\s+(?:to\s+)?(?:order\s+)?(?P<ref>\S+)\s*(?P<body>.*)$", re.I | re.S
+)
+_BOT_ON = re.compile(
+    r"^\s*\*?(?:bot\s+on|handback)\*?\s+(?:for\s+)?(?:order\s+)?(?P<ref>\S+)\s*$", re.I
+)
 _CURRENCY_MARKS = "₦$€£₹¥ "
 
 
@@ -101,8 +110,24 @@ def parse_staff_command(text: str) -> StaffCommand | None:
     return StaffCommand(action, number, " ".join(rest).strip(" -:,."))
 
 
-def respond_to_staff(session: Session, tenant: Tenant, phone: str, text: str) -> str:
-    """Carry out a staff command through the order use cases and say what happened."""
+def respond_to_staff(
+    session: Session,
+    tenant: Tenant,
+    phone: str,
+    text: str,
+    *,
+    now: datetime | None = None,
+    takeover_minutes: int = 30,
+) -> str:
+    """Carry out a staff command through the order use cases and say what happened.
+
+    `takeover_minutes`: how long a REPLY keeps the bot quiet in the customer's chat.
+    """
+    words = text.split(maxsplit=1)
+    if words and words[0].lower().strip(".,!:;*") in _TAKEOVER_WORDS:
+        return _takeover_command(
+            session, tenant, phone, text, now=now or utcnow(), minutes=takeover_minutes
+        )
     command = parse_staff_command(text)
     if command is None or command.action == "help":
         return replies.staff_help()
@@ -119,6 +144,48 @@ def respond_to_staff(session: Session, tenant: Tenant, phone: str, text: str) ->
         return replies.staff_illegal(order, PAST[command.action], exc.details.get("allowed", []))
     except DomainError as exc:
         return f"Order #{order.number}: {exc.message}."
+
+
+def _takeover_command(
+    session: Session, tenant: Tenant, phone: str, text: str, *, now: datetime, minutes: int
+) -> str:
+    """REPLY <order or phone> <message>, BOT ON <order or phone> (also HANDBACK <...>)."""
+    match = _REPLY.match(text) or _BOT_ON.match(text)
+    if match is None:
+        return replies.staff_reply_usage()
+    ref = match.group("ref").strip(".,:;")
+    found = _customer_of(session, tenant, ref)
+    if isinstance(found, str):
+        return found
+    customer_phone, order = found
+    if match.re is _BOT_ON:
+        return replies.staff_handed_back(
+            customer_phone, hand_back(session, tenant, customer_phone, now)
+        )
+    try:
+        staff_reply(
+            session, tenant, customer_phone, match.group("body"),
+            by=f"staff:{phone}", minutes=minutes, now=now, order=order,
+        )  # fmt: skip
+    except ReplyRefused as exc:
+        return f"Not sent: {exc}"
+    return replies.staff_replied(customer_phone, ref, minutes)
+
+
+def _customer_of(session: Session, tenant: Tenant, ref: str) -> tuple[str, Order | None] | str:
+    """The customer's phone (and the order) a REPLY names, or the reply explaining why not."""
+    if parse_order_number(ref) is not None:
+        try:
+            order = get_order(session, tenant.id, ref)
+        except NotFound:
+            return replies.staff_no_such_order(ref, open_orders(session, tenant.id))
+        if not order.customer_phone:
+            return f"Order #{order.number} has no customer phone to write to."
+        return order.customer_phone, order
+    try:
+        return normalize_phone(ref), None
+    except ValueError:
+        return replies.staff_reply_usage()
 
 
 def _apply(

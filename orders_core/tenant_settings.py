@@ -54,6 +54,8 @@ class TenantSettings(BaseModel):
     languages: list[str] | None = Field(default=None, max_length=8)
     # A chat line above this quantity is asked about before it goes in the cart.
     max_line_quantity: int = Field(default=50, ge=1, le=10_000)
+    # After a staff reply the bot stays quiet in that chat this long (or until handed back).
+    takeover_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Opening hours (see orders_core.opening_hours): None is always open; else weekday
     # ("mon".."sun") -> "HH:MM-HH:MM" ranges in the tenant's timezone (a missing day is
     # closed; an end at or before the start runs past midnight).

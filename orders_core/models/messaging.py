@@ -73,3 +73,5 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While set and in the future, staff answer this customer and the bot stays quiet.
+    taken_over_until: Mapped[datetime | None] = mapped_column(default=None)

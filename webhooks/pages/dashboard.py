@@ -22,17 +22,20 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import takeover
 from orders_core.domain import CancelReason, OrderStatus, format_money
 from orders_core.errors import DomainError, NotFound
-from orders_core.models import Message, Order, TimelineEvent
+from orders_core.models import Conversation, Message, Order, TimelineEvent
 from orders_core.schemas import CancelIn, PaymentIn
 from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.tenants import get_tenant
+from orders_core.tenant_settings import TenantSettings
 from webhooks.context import db, tenant_id
 from webhooks.errors import error_response
 from webhooks.pages import board
 from webhooks.pages.signin import check_csrf, sign_in, sign_out, signed_in_tenant
+from webhooks.twilio import now as clock_now
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -121,12 +124,25 @@ def order_page(order_id: str) -> ResponseReturnValue:
             "dashboard/order.html",
             tenant=tenant,
             order=order,
+            taken_over_until=_taken_over_until(session, tenant.id, order.customer_phone),
             card=board.card(order, datetime.now(UTC)),
             events=events,
             messages=messages,
             money=lambda amount: format_money(amount, order.currency),
             **_choices(),
         )
+
+
+def _taken_over_until(session: Session, tenant: int, phone: str | None) -> datetime | None:
+    """Until when staff hold the customer's chat (None: the bot answers)."""
+    if not phone:
+        return None
+    conversation = session.scalar(
+        select(Conversation).where(Conversation.tenant_id == tenant, Conversation.phone == phone)
+    )
+    if conversation is None or not takeover.is_taken_over(conversation, clock_now()):
+        return None
+    return conversation.taken_over_until
 
 
 def _choices() -> dict[str, Any]:
@@ -189,6 +205,48 @@ def mark_paid(order_id: str) -> Response:
         data = PaymentIn.model_validate({"method": request.form.get("method") or "other"})
         payment = money.record_payment(session, order, data, actor=ACTOR)
         return f"Order {order.number}: {format_money(payment.amount, order.currency)} received."
+
+    return _act(order_id, change)
+
+
+class _Refused(ValueError):
+    """A change refused with a message for staff (flashed as the error)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@bp.post("/orders/<order_id>/reply")
+def reply(order_id: str) -> Response:
+    """Write to the order's customer from the business's number; the bot stays quiet in that
+    chat for the tenant's takeover_minutes (or until handed back)."""
+
+    def change(session: Session, order: Order) -> str:
+        tenant = get_tenant(session, order.tenant_id)
+        if not order.customer_phone:
+            return "This order has no customer phone to write to."
+        minutes = TenantSettings.model_validate(tenant.settings or {}).takeover_minutes
+        try:
+            takeover.staff_reply(
+                session, tenant, order.customer_phone, request.form.get("body", ""),
+                by=ACTOR, minutes=minutes, now=clock_now(), order=order,
+            )  # fmt: skip
+        except takeover.ReplyRefused as exc:
+            raise _Refused(f"Not sent: {exc}") from None
+        return f"Sent. The bot stays quiet in this chat for {minutes} minutes."
+
+    return _act(order_id, change)
+
+
+@bp.post("/orders/<order_id>/handback")
+def hand_back(order_id: str) -> Response:
+    """Give the order's chat back to the bot."""
+
+    def change(session: Session, order: Order) -> str:
+        tenant = get_tenant(session, order.tenant_id)
+        handed = takeover.hand_back(session, tenant, order.customer_phone or "", clock_now())
+        return "The bot answers this customer again." if handed else "The bot was answering."
 
     return _act(order_id, change)
 
