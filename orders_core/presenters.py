@@ -79,6 +79,8 @@ def order_out(
                 fulfilled_quantity=item.fulfilled_quantity,
                 sku=item.sku,
                 metadata=item.meta,
+                options=item.options or [],
+                note=item.note,
                 returnable_quantity=returnable.get(item.id),
             )
             for item in order.items
@@ -183,6 +185,7 @@ def product_out(product: Product, currency: str) -> ProductOut:
         aliases=list(product.aliases),
         category=product.category,
         available=product.available,
+        option_groups=product.option_groups or [],
     )
 
 

@@ -42,6 +42,7 @@ from orders_core.fields import (
     UtcDateTime,
     WebhookUrl,
 )
+from orders_core.option_schemas import ChosenOptions, LineOptionOut, OptionGroupOut, OptionGroups
 from orders_core.return_schemas import ReturnOut
 
 
@@ -110,11 +111,16 @@ class OrderItemIn(Input):
     unit_price: Amount | None = None
     sku: Annotated[str, Field(max_length=100)] | None = None
     metadata: Metadata = Field(default_factory=dict)
+    # The product's options by name (["Large", "Chicken"]), priced from the catalog.
+    options: ChosenOptions = Field(default_factory=list)
+    note: ShortText | None = None  # what the customer asked of the line ("no pepper")
 
     @model_validator(mode="after")
     def _catalog_or_adhoc(self) -> OrderItemIn:
         if self.product_id is None and (self.name is None or self.unit_price is None):
             raise ValueError("give a product_id, or a name and a unit_price for an ad-hoc item")
+        if self.product_id is None and self.options:
+            raise ValueError("options are a product's: give its product_id")
         return self
 
 
@@ -253,6 +259,7 @@ class ProductIn(Input):
     aliases: Annotated[list[ShortText], Field(max_length=20)] = Field(default_factory=list)
     category: Annotated[str, Field(max_length=100)] | None = None
     available: StrictBool = True
+    option_groups: OptionGroups = Field(default_factory=list)
 
 
 class ProductUpdate(Input):
@@ -264,6 +271,7 @@ class ProductUpdate(Input):
     aliases: Annotated[list[ShortText], Field(max_length=20)] | None = None
     category: Annotated[str, Field(max_length=100)] | None = None
     available: StrictBool | None = None
+    option_groups: OptionGroups | None = None  # replaces them all; [] removes them
 
 
 class PaymentOut(Output):
@@ -319,6 +327,8 @@ class OrderItemOut(Output):
     fulfilled_quantity: int
     sku: str | None
     metadata: dict[str, Any]
+    options: list[LineOptionOut]  # each priced per unit: subtotal = (unit_price + options) x qty
+    note: str | None
     # Units the customer may still send back: on one order, or a list with expand[]=returns.
     returnable_quantity: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
@@ -405,6 +415,7 @@ class ProductOut(Output):
     aliases: list[str]
     category: str | None
     available: bool
+    option_groups: list[OptionGroupOut]
 
 
 class DeletedOut(Output):

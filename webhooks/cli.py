@@ -19,6 +19,7 @@ from orders_core.migrate import upgrade
 from orders_core.models import Tenant
 from orders_core.schemas import ProductIn
 from orders_core.services import catalog
+from orders_core.services.options import parse_options_text
 from orders_core.services.tenants import create_api_key, create_tenant, get_tenant, revoke_api_key
 from orders_core.settings import Settings
 
@@ -217,6 +218,8 @@ def _menu_rows(path: Path, currency: str) -> list[dict[str, Any]]:
                 ]
             if "category" in row:
                 item["category"] = row["category"] or None
+            if "options" in row:
+                item["option_groups"] = parse_options_text(row["options"] or "", currency)
             rows.append(item)
     return rows
 
@@ -226,7 +229,8 @@ def _menu_rows(path: Path, currency: str) -> list[dict[str, Any]]:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def product_import(tenant_id: int, path: Path) -> None:
     """Add or update products from a JSON menu (unit_price in minor units) or a CSV
-    (columns id,name,price,aliases,category; price in major units, aliases split by |)."""
+    (columns id,name,price,aliases,category,options; price in major units, aliases split
+    by |, options like "Size: Small | Large +500; Extras (0-2): Chicken +1500")."""
     try:
         with _database().write() as session:
             owner = get_tenant(session, tenant_id)

@@ -24,6 +24,8 @@ class Product(Base):
     description: Mapped[str | None] = mapped_column(Text)
     unit_price: Mapped[int] = mapped_column(Money)
     aliases: Mapped[list[Any]] = mapped_column(default=list)
+    # [{name, min, max, options: [{name, price}]}], as orders_core.option_schemas checks them.
+    option_groups: Mapped[list[Any]] = mapped_column(default=list)
     category: Mapped[str | None] = mapped_column(String(100))
     available: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)

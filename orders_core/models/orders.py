@@ -130,8 +130,16 @@ class OrderItem(Base):
     # Of the refunded units, those that came back in a return: they had been handed over.
     returned_quantity: Mapped[int] = mapped_column(default=0)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # The product's options chosen on the line, [{group, name, price}], priced at placing.
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str | None] = mapped_column(Text)  # what the customer asked ("no pepper")
 
     order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def unit_total(self) -> int:
+        """What one unit costs with its options (subtotal = unit_total x quantity)."""
+        return self.unit_price + sum(option["price"] for option in self.options or [])
 
     @property
     def unshipped_refunded(self) -> int:

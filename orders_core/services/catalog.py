@@ -62,6 +62,7 @@ def add_product(session: Session, tenant_id: int, data: ProductIn) -> Product:
         aliases=[a.lower() for a in data.aliases],
         category=data.category,
         available=data.available,
+        option_groups=[group.model_dump(mode="json") for group in data.option_groups],
         position=position,
         created_at=utcnow(),
         updated_at=utcnow(),
@@ -77,6 +78,8 @@ def update_product(session: Session, product: Product, data: ProductUpdate) -> P
         value = getattr(data, field)
         if field == "aliases" and value is not None:
             value = [a.lower() for a in value]
+        if field == "option_groups" and value is not None:
+            value = [group.model_dump(mode="json") for group in value]
         if value is not None or field in {"description", "category"}:
             setattr(product, field, value)
     product.updated_at = utcnow()
@@ -89,7 +92,7 @@ def delete_product(session: Session, product: Product) -> None:
 
 
 def import_menu(session: Session, tenant_id: int, rows: Iterable[dict[str, Any]]) -> list[Product]:
-    """Add or update products from menu rows (id, name, unit_price, aliases, ...).
+    """Add or update products from menu rows (id, name, unit_price, aliases, option_groups, ...).
 
     An existing product keeps whatever a row leaves out (its aliases, availability, ...).
     """

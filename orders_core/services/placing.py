@@ -24,6 +24,7 @@ from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate, PaymentIn
 from orders_core.services.customers import upsert_customer
 from orders_core.services.delivery import delivery_doc
+from orders_core.services.options import line_options
 from orders_core.services.orders import STATUS_TITLES, stamp_status, status_entry
 from orders_core.services.payments import record_payment
 from orders_core.versioning import CHANGED_TENANTS
@@ -69,7 +70,7 @@ def _price_items(
     products = products or {}
     lines = []
     for index, item in enumerate(data.items):
-        name, price = item.name, item.unit_price
+        name, price, options = item.name, item.unit_price, []
         if item.product_id is not None:
             product = products.get(item.product_id)
             if product is None:
@@ -82,8 +83,10 @@ def _price_items(
                 )
             name = name or product.name
             price = product.unit_price if price is None else price
+            options = line_options(product, item.options, f"items[{index}].options")
         assert name is not None and price is not None  # guaranteed by OrderItemIn
-        if price * item.quantity > MAX_AMOUNT:
+        line_total = (price + sum(option["price"] for option in options)) * item.quantity
+        if line_total > MAX_AMOUNT:
             raise ValidationFailed(
                 f"The line total is above the largest amount ({MAX_AMOUNT})",
                 param=f"items[{index}].quantity",
@@ -95,9 +98,11 @@ def _price_items(
                 name=name,
                 quantity=item.quantity,
                 unit_price=price,
-                subtotal=price * item.quantity,
+                subtotal=line_total,
                 sku=item.sku,
                 meta=item.metadata,
+                options=options,
+                note=item.note,
             )
         )
     return lines

@@ -208,12 +208,15 @@ def _csv_row(order: Row[Any], items: str) -> list[object]:
 def _item_summaries(session: Session, order_ids: list[int]) -> dict[int, str]:
     lines: dict[int, list[str]] = {}
     rows = session.execute(
-        select(OrderItem.order_id, OrderItem.quantity, OrderItem.name)
+        select(OrderItem.order_id, OrderItem.quantity, OrderItem.name, OrderItem.options,
+               OrderItem.note)
         .where(OrderItem.order_id.in_(order_ids))
         .order_by(OrderItem.order_id, OrderItem.position)
-    )
-    for order_id, quantity, name in rows:
-        lines.setdefault(order_id, []).append(f"{quantity}x {name}")
+    )  # fmt: skip
+    for order_id, quantity, name, options, note in rows:
+        chosen = ", ".join(option["name"] for option in options or [])
+        line = f"{quantity}x {name}" + (f" ({chosen})" if chosen else "")
+        lines.setdefault(order_id, []).append(line + (f" [{note}]" if note else ""))
     return {order_id: "; ".join(parts) for order_id, parts in lines.items()}
 
 

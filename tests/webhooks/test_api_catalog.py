@@ -19,7 +19,7 @@ def test_products_list_in_menu_order(client: FlaskClient, tenant: TenantInfo) ->
         "id": "prod_jollof", "object": "product", "name": "Jollof Rice (Large)",
         "unit_price": 350000, "currency": "NGN", "description": None,
         "aliases": ["jollof", "jollof rice", "jellof", "jolof", "party rice"],
-        "category": "Mains", "available": True,
+        "category": "Mains", "available": True, "option_groups": [],
     }  # fmt: skip
 
 
