@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from bot.outbound import queue_message
 from orders_core.db import Database
-from orders_core.models import Order, TimelineEvent
+from orders_core.models import Customer, Order, TimelineEvent
 from orders_core.models.base import utcnow
+from orders_core.services.tenants import get_tenant
 from tests.conftest import TenantInfo
 from tests.webhooks.conftest import PlaceOrder
 from tests.webhooks.test_pages import sign_in
@@ -211,3 +213,115 @@ def test_the_poll_names_the_orders_on_screen_and_changes_with_them(
     after = client.get("/dashboard/api/kitchen").json
     assert after["numbers"] == [int(order["id"].removeprefix("ord_"))]
     assert after["version"] != before["version"]
+
+
+def cards(html: str) -> dict[int, str]:
+    """The board's cards by order number: each card's markup."""
+    found = {}
+    for chunk in html.split('<article class="card" data-order="')[1:]:
+        found[int(chunk.split('"', 1)[0])] = chunk.split("</article>", 1)[0]
+    return found
+
+
+def column_numbers(html: str, status: str) -> list[int]:
+    """The order numbers of one board column, top to bottom."""
+    section = html.split(f'data-status="{status}"', 1)[1].split("</section>", 1)[0]
+    return [int(n) for n in re.findall(r'<article class="card" data-order="(\d+)"', section)]
+
+
+def number(order: dict[str, Any]) -> int:
+    return int(order["id"].removeprefix("ord_"))
+
+
+def test_board_cards_show_address_notes_and_age_and_open_columns_put_the_oldest_first(
+    client: FlaskClient, database: Database, tenant: TenantInfo, place: PlaceOrder
+) -> None:
+    first = place(
+        status="confirmed",
+        notes="Gate code 4411",
+        delivery={"address": "12 Admiralty Way, Lekki", "instructions": "Call on arrival"},
+        items=[{"product_id": "prod_jollof", "quantity": 1, "metadata": {"note": "no pepper"}}],
+    )
+    second = place(status="confirmed", delivery={"method": "pickup"})
+    done = [place(status="delivered", payment={"amount": 850000}) for _ in range(2)]
+    age(database, first, 25)
+    sign_in(client, tenant.key)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    card = cards(html)[number(first)]
+    assert "12 Admiralty Way, Lekki" in card and "Gate code 4411" in card
+    assert "Call on arrival" in card and re.search(r"<li>1× Jollof[^<]* \(no pepper\)</li>", card)
+    assert 'data-level="red"' in card and "data-elapsed" in card and "25 min" in card
+    assert "Pickup" in cards(html)[number(second)]
+    assert column_numbers(html, "confirmed") == [number(first), number(second)]
+    assert column_numbers(html, "delivered") == [number(done[1]), number(done[0])]
+    assert 'data-level="ok"' in cards(html)[number(done[0])]
+
+
+def set_customer(database: Database, phone: str, **values: Any) -> None:
+    """Change the tenant's customer with that phone."""
+    with database.write() as session:
+        session.execute(update(Customer).where(Customer.phone == phone).values(**values))
+
+
+def test_customers_who_will_not_be_told_are_flagged_on_their_cards(
+    client: FlaskClient, database: Database, tenant: TenantInfo, place: PlaceOrder
+) -> None:
+    phones = [f"+23480100000{i:02d}" for i in range(5)]
+    orders = [
+        place(status="confirmed", channel="whatsapp", customer={"name": f"C{i}", "phone": p})
+        for i, p in enumerate(phones)
+    ]
+    now = utcnow()
+    set_customer(database, phones[0], opted_out=True, last_inbound_at=now)
+    set_customer(database, phones[1], last_inbound_at=None)
+    set_customer(database, phones[2], last_inbound_at=now - timedelta(hours=30))
+    set_customer(database, phones[3], last_inbound_at=now - timedelta(hours=2))
+    set_customer(database, phones[4], last_inbound_at=now - timedelta(hours=2))
+    with database.write() as session:
+        owner = get_tenant(session, tenant.id)
+        queue_message(
+            session, owner, to_phone=phones[4], channel="whatsapp", kind="notification",
+            body="Your order is being prepared", status="skipped",
+            order_id=session.scalar(select(Order.id).where(Order.number == number(orders[4]))),
+        )  # fmt: skip
+    sign_in(client, tenant.key)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    shown = {number(o): cards(html)[number(o)] for o in orders}
+    flags = [re.search(r'data-testid="not-told">.*?</span> ([^<]+)</p>', c) for c in shown.values()]
+    assert [f.group(1) if f else None for f in flags] == [
+        "Opted out: will not be told",
+        "Never wrote: needs a template",
+        "Silent 24 h+: needs a template",
+        None,
+        "A notice was not sent (skipped)",
+    ]
+    # With an approved template for the next notice, silence no longer stops it.
+    with database.write() as session:
+        owner = get_tenant(session, tenant.id)
+        sid = "HX" + "0" * 32
+        owner.settings = {
+            **(owner.settings or {}),
+            "templates": {"order.preparing": {"content_sid": sid}},
+        }
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert "not-told" not in cards(html)[number(orders[2])]
+    assert "Opted out" in cards(html)[number(orders[0])]
+
+
+def test_messages_that_need_a_look_list_held_back_notices(
+    client: FlaskClient, database: Database, tenant: TenantInfo
+) -> None:
+    sign_in(client, tenant.key)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert "nothing failed or was held back" in html
+    with database.write() as session:
+        held = queue_message(
+            session, get_tenant(session, tenant.id), to_phone="+2348012345678",
+            channel="whatsapp", kind="notification", body="Your order is on its way",
+            status="skipped",
+        )  # fmt: skip
+        assert held is not None
+        held.error_message = "customer opted out"
+    trouble = client.get("/dashboard/").get_data(as_text=True).split('id="trouble-title"', 1)[1]
+    assert "Your order is on its way" in trouble and "customer opted out" in trouble
+    assert "nothing failed" not in trouble and "every message went out" not in trouble

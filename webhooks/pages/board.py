@@ -18,11 +18,14 @@ from orders_core.domain import (
     allowed_transitions,
     format_money,
 )
-from orders_core.models import Message, Order, Tenant
+from orders_core.models import Customer, Message, Order, Tenant
 from orders_core.schemas import ListParams
 from orders_core.services.queries import list_orders
 from orders_core.services.stats import order_stats
+from orders_core.services.tenants import tenant_settings
 from orders_core.stats_schemas import StatsParams
+from orders_core.tenant_settings import TenantSettings
+from webhooks.pages.kitchen_tickets import level_for, order_notes
 
 COLUMN_TITLES = {
     OrderStatus.PENDING: "New",
@@ -69,8 +72,24 @@ PAYMENT_METHODS = {
     "mobile_money": "Mobile money",
     "other": "Other",
 }
-TROUBLE_STATUSES = ("failed", "undelivered", "dead", "needs_template")
+# "skipped": held back on purpose (the customer opted out, notifications off): not sent either.
+TROUBLE_STATUSES = ("failed", "undelivered", "dead", "needs_template", "skipped")
 CLOSED_COLUMN_LIMIT = 20
+OPEN_FOR_TIMER = frozenset(
+    {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING, OrderStatus.ON_HOLD}
+)
+CHAT_CHANNELS = frozenset({Channel.WHATSAPP, Channel.SMS})
+WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window for free text
+# The statuses a customer is sent a notice about (bot.notifications.STATUS_LINES).
+FORWARD_NOTICES = frozenset(
+    {
+        OrderStatus.CONFIRMED,
+        OrderStatus.PREPARING,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERED,
+    }
+)
+HELD_BACK = ("skipped", "needs_template", "failed", "undelivered", "dead")
 OPEN_COLUMN_LIMIT = 100
 
 
@@ -102,6 +121,11 @@ class Card:
     skip_actions: list[Action]
     cancellable: bool
     payable: bool
+    address: str | None = None
+    pickup: bool = False
+    notes: tuple[str, ...] = ()
+    level: str = "ok"  # how long it has waited: "ok", "amber", "red" (open orders only)
+    unreachable: str | None = None  # why the customer will not be told, if they will not
 
 
 @dataclass(frozen=True)
@@ -125,8 +149,15 @@ def age_text(created: datetime, now: datetime) -> str:
     return f"{seconds // 86400} d"
 
 
-def card(order: Order, now: datetime) -> Card:
-    """The board's view of an order: who, what, how much, how old, and what can be done."""
+def _line(quantity: int, name: str, meta: dict[str, Any] | None) -> str:
+    """A line as the board shows it, with the customer's note on it."""
+    note = str((meta or {}).get("note") or "").strip()
+    return f"{quantity}× {name}" + (f" ({note})" if note else "")
+
+
+def card(order: Order, now: datetime, unreachable: str | None = None) -> Card:
+    """The board's view of an order: who, what, how much, how old, where to, its notes,
+    what can be done, and (`unreachable`) why the customer will not hear of it."""
     status = OrderStatus(order.status)
     held_from = OrderStatus(order.held_from) if order.held_from else None
     forward = [s for s in allowed_transitions(status, held_from) if s != OrderStatus.CANCELLED]
@@ -140,7 +171,7 @@ def card(order: Order, now: datetime) -> Card:
         status=status.value,
         customer=order.customer_name or order.customer_phone or "Walk-in customer",
         phone=order.customer_phone,
-        lines=[f"{item.quantity}× {item.name}" for item in order.items],
+        lines=[_line(item.quantity, item.name, item.meta) for item in order.items],
         total=format_money(order.total, order.currency),
         age=age_text(order.created_at, now),
         created_at=order.created_at,
@@ -151,7 +182,75 @@ def card(order: Order, now: datetime) -> Card:
         skip_actions=actions[1:],
         cancellable=OrderStatus.CANCELLED in allowed_transitions(status),
         payable=status != OrderStatus.CANCELLED and order.amount_paid < order.total,
+        address=(order.delivery or {}).get("address"),
+        pickup=(order.delivery or {}).get("method") == "pickup",
+        notes=tuple(order_notes(order)),
+        level=level_for(int((now - order.created_at).total_seconds()) // 60)
+        if status in OPEN_FOR_TIMER
+        else "ok",
+        unreachable=unreachable,
     )
+
+
+def _silence(
+    order: Order, customer: Customer | None, settings: TenantSettings, now: datetime
+) -> str | None:
+    """Why the customer will not hear of the order's next step, or None."""
+    if not order.customer_phone or not settings.auto_notifications:
+        return "Notifications are off" if order.customer_phone else None
+    if customer is not None and customer.opted_out:
+        return "Opted out: will not be told"
+    status = OrderStatus(order.status)
+    forward = [s for s in allowed_transitions(status) if s in FORWARD_NOTICES]
+    chat = order.channel in CHAT_CHANNELS
+    on_whatsapp = order.channel == Channel.WHATSAPP or (
+        not chat and settings.notify_web_orders_on_whatsapp and customer is not None
+        and customer.whatsapp
+    )  # fmt: skip
+    if not forward or not on_whatsapp or f"order.{forward[0].value}" in settings.templates:
+        return None
+    last = customer.last_inbound_at if customer is not None else None
+    if last is None:
+        return "Never wrote: needs a template"
+    if last.replace(tzinfo=last.tzinfo or UTC) <= now - WINDOW:
+        return "Silent 24 h+: needs a template"
+    return None
+
+
+def silences(
+    session: Session, tenant_id: int, orders: list[Order], now: datetime
+) -> dict[int, str]:
+    """Per order id: why its customer will not be told (opted out, never wrote, outside the
+    24-hour window with no template), or that a notice about it was held back or failed."""
+    if not orders:
+        return {}
+    tenant = session.get(Tenant, tenant_id)
+    assert tenant is not None  # the signed-in tenant
+    settings = tenant_settings(tenant)
+    phones = {o.customer_phone for o in orders if o.customer_phone}
+    customers = {
+        c.phone: c
+        for c in session.scalars(
+            select(Customer).where(Customer.tenant_id == tenant_id, Customer.phone.in_(phones))
+        )
+    }
+    held = dict(
+        session.execute(
+            select(Message.order_id, Message.status).where(
+                Message.tenant_id == tenant_id,
+                Message.order_id.in_([o.id for o in orders]),
+                Message.status.in_(HELD_BACK),
+            )
+        ).all()
+    )
+    found = {}
+    for order in orders:
+        reason = _silence(order, customers.get(order.customer_phone or ""), settings, now)
+        if reason is None and order.id in held:
+            reason = f"A notice was not sent ({str(held[order.id]).replace('_', ' ')})"
+        if reason:
+            found[order.id] = reason
+    return found
 
 
 def clean_filters(args: dict[str, str]) -> dict[str, str]:
@@ -169,17 +268,24 @@ def clean_filters(args: dict[str, str]) -> dict[str, str]:
 
 
 def columns(session: Session, tenant_id: int, filters: dict[str, str]) -> list[Column]:
-    """One column per status (only the filtered one when a status is chosen), newest first."""
+    """One column per status (only the filtered one when a status is chosen): open orders
+    oldest first (the longest waiting on top), delivered and cancelled the latest first."""
     now = datetime.now(UTC)
     statuses = [OrderStatus(filters["status"])] if "status" in filters else list(COLUMN_TITLES)
-    shown = []
+    found = []
     for status in statuses:
         closed = status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
         limit = CLOSED_COLUMN_LIMIT if closed else OPEN_COLUMN_LIMIT
-        params = ListParams.model_validate({**filters, "status": status.value, "limit": limit})
-        orders, _ = list_orders(session, tenant_id, params)
-        shown.append(Column(status.value, COLUMN_TITLES[status], [card(o, now) for o in orders]))
-    return shown
+        sort = {} if closed else {"sort": "created_at"}
+        params = ListParams.model_validate(
+            {**filters, "status": status.value, "limit": limit, **sort}
+        )
+        found.append((status, list_orders(session, tenant_id, params)[0]))
+    quiet = silences(session, tenant_id, [o for _, orders in found for o in orders], now)
+    return [
+        Column(status.value, COLUMN_TITLES[status], [card(o, now, quiet.get(o.id)) for o in orders])
+        for status, orders in found
+    ]
 
 
 def local_midnight(tenant: Tenant, now: datetime) -> datetime:
