@@ -284,7 +284,8 @@ def staff_help() -> str:
         "• *HOLD 1042 waiting for stock* — pause it (the customer is told); *RESUME 1042*\n"
         "• *ORDERS* — the open orders\n"
         "• *REPLY 1042 your rider is at the gate* — write to the customer yourself (also "
-        "*REPLY +2348012345678 ...*); the bot stays quiet in that chat until *BOT ON 1042*"
+        "*REPLY +2348012345678 ...*); the bot stays quiet in that chat until *BOT ON 1042*\n"
+        "• *SOLD OUT jollof* · *BACK jollof* — take a product off and put it back"
     )
 
 

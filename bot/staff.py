@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import replies
 from bot.outbound import queue_message
+from bot.staff_stock import stock_command
 from bot.takeover import ReplyRefused, hand_back, staff_reply
 from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus, parse_major_amount
 from orders_core.errors import DomainError, IllegalTransition, NotFound
@@ -128,6 +129,9 @@ def respond_to_staff(
         return _takeover_command(
             session, tenant, phone, text, now=now or utcnow(), minutes=takeover_minutes
         )
+    stock = stock_command(session, tenant, text)
+    if stock is not None:
+        return stock
     command = parse_staff_command(text)
     if command is None or command.action == "help":
         return replies.staff_help()
