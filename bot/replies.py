@@ -277,7 +277,9 @@ def staff_help() -> str:
     """What staff can say."""
     return (
         "*Staff commands:*\n"
-        "• *CONFIRM 1042* — accept an order (just *CONFIRM* if only one is waiting)\n"
+        "• *CONFIRM 1042* — accept an order (just *CONFIRM* if only one is waiting); "
+        "*CONFIRM 1042 30* also tells the customer it is ready in about 30 minutes "
+        "(*ETA 1042 45* changes that later)\n"
         "• *REJECT 1042 out of stock* (or *CANCEL 1042 ...*) — cancel it, with the reason\n"
         "• *PREPARING 1042* · *OUT 1042* · *DELIVERED 1042*\n"
         "• *PAID 1042* — record payment of the balance; *PAID 1042 3500* — part of it\n"
@@ -296,6 +298,11 @@ def staff_replied(phone: str, ref: str, minutes: int) -> str:
         f"(each reply restarts the time); their messages come to you. "
         f"*BOT ON {ref}* hands it back now."
     )
+
+
+def staff_eta(order: Order, minutes: int) -> str:
+    """Confirmation of a ready time given to the customer."""
+    return f"⏱ Ready in about {minutes} min: the customer of #{order.number} is told."
 
 
 def staff_handed_back(phone: str, handed: bool) -> str:

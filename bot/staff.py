@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import replies
+from bot.eta import parse_minutes, promise_ready
 from bot.outbound import queue_message
 from bot.staff_stock import stock_command
 from bot.takeover import ReplyRefused, hand_back, staff_reply
@@ -47,6 +48,7 @@ ACTIONS = {
     "orders": "orders",
     "open": "orders",
     "help": "help",
+    "eta": "eta",
 }
 TARGETS = {
     "confirm": OrderStatus.CONFIRMED,
@@ -63,6 +65,7 @@ PAST = {
     "paid": "marked paid",
     "hold": "put on hold",
     "resume": "resumed",
+    "eta": "given a ready time",
 }
 # Words staff put between the command and the number: "out for delivery 1042", "confirm order 1042".
 _FILLER = frozenset({"order", "for", "delivery", "no", "number"})
@@ -143,7 +146,7 @@ def respond_to_staff(
     order = order_or_reply
     actor = f"staff:{phone}"
     try:
-        return _apply(session, tenant, order, command, actor)
+        return _apply(session, tenant, order, command, actor, now or utcnow())
     except IllegalTransition as exc:
         return replies.staff_illegal(order, PAST[command.action], exc.details.get("allowed", []))
     except DomainError as exc:
@@ -193,8 +196,10 @@ def _customer_of(session: Session, tenant: Tenant, ref: str) -> tuple[str, Order
 
 
 def _apply(
-    session: Session, tenant: Tenant, order: Order, command: StaffCommand, actor: str
+    session: Session, tenant: Tenant, order: Order, command: StaffCommand, actor: str, now: datetime
 ) -> str:
+    if command.action == "eta":
+        return _eta(session, tenant, order, command.rest, actor, now)
     if command.action == "reject":
         reason = CancelReason.OUT_OF_STOCK if _STOCK.search(command.rest) else CancelReason.OTHER
         cancel_order(
@@ -218,7 +223,28 @@ def _apply(
         resume_order(session, order, actor=actor)
     else:
         transition(session, order, TARGETS[command.action], actor=actor)
+        minutes = parse_minutes(command.rest) if command.action == "confirm" else None
+        if minutes is not None:
+            promise_ready(session, tenant, order, minutes, actor=actor, now=now)
+            return replies.staff_done(order) + "\n" + replies.staff_eta(order, minutes)
     return replies.staff_done(order)
+
+
+def _eta(
+    session: Session, tenant: Tenant, order: Order, rest: str, actor: str, now: datetime
+) -> str:
+    """ETA 1042 45: a (new) ready time for an order already confirmed."""
+    minutes = parse_minutes(rest)
+    if minutes is None:
+        return f"Say *ETA {order.number} 30* with the minutes until it is ready."
+    if order.status == OrderStatus.PENDING:
+        return (
+            f"Order #{order.number} is not confirmed yet: say *CONFIRM {order.number} {minutes}*."
+        )
+    if order.status not in OPEN_STATUSES or order.status == OrderStatus.ON_HOLD:
+        return f"Order #{order.number} is {order.status.replace('_', ' ')}: no ready time to give."
+    promise_ready(session, tenant, order, minutes, actor=actor, now=now)
+    return replies.staff_eta(order, minutes)
 
 
 def _paid_amount(text: str, currency: str) -> int | None:

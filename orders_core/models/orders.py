@@ -83,6 +83,7 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    ready_at: Mapped[datetime | None]  # when staff said it will be ready (CONFIRM 1042 30)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

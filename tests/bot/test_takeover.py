@@ -248,3 +248,49 @@ def test_the_order_page_refuses_a_reply_outside_the_window(
     html = client.get(page).get_data(as_text=True)
     assert "Not sent:" in html and "24 hours" in html
     assert outbound(database, "+2348099999999", "reply") == []
+
+
+def test_confirm_with_minutes_promises_a_ready_time(
+    chat_app: Flask, whatsapp: WhatsApp, database: Database, tenant: TenantInfo, clock: Clock
+) -> None:
+    assert whatsapp.send("hi").text
+    number = make_order(database, tenant)
+
+    answer = staff(whatsapp, f"confirm {number} 30")
+
+    assert "confirmed" in answer and "Ready in about 30 min" in answer
+    [told] = [m for m in outbound(database, DEMO_CUSTOMER, "notification") if m.payload]
+    assert told.body == f"Mama Put Lagos: Order *#{number}* will be ready in about 30 minutes."
+    assert told.payload["template"] == "order.eta"
+    with database.read() as session:
+        order = get_order(session, tenant.id, str(number))
+    assert order.status == "confirmed"
+    assert order.ready_at == clock.now.replace(minute=30)
+    client, _ = dashboard(chat_app, tenant)
+    assert "Ready by" in client.get(f"/dashboard/orders/{number}").get_data(as_text=True)
+
+    clock.advance(minutes=10)
+    assert "Ready in about 45 min" in staff(whatsapp, f"eta {number} 45 min")
+    with database.read() as session:
+        assert get_order(session, tenant.id, str(number)).ready_at == clock.now.replace(minute=55)
+    assert "ETA" in staff(whatsapp, f"eta {number} soon")
+
+
+def test_the_ready_time_is_told_in_the_customers_language(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    assert whatsapp.send("abeg wetin una dey sell").text
+    number = make_order(database, tenant)
+
+    staff(whatsapp, f"confirm {number} 20")
+
+    [told] = [m for m in outbound(database, DEMO_CUSTOMER, "notification") if m.payload]
+    assert "go ready for like 20 minutes" in (told.body or "")
+
+
+def test_eta_needs_a_confirmed_order(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    number = make_order(database, tenant)
+    assert f"CONFIRM {number} 30" in staff(whatsapp, f"eta {number} 30")
+    assert "Ready" not in staff(whatsapp, f"confirm {number}")

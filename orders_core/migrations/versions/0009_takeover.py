@@ -23,7 +23,9 @@ Timestamp = orders_core.models.base.UTCDateTime(timezone=True)
 
 def upgrade() -> None:
     op.add_column("conversations", sa.Column("taken_over_until", Timestamp, nullable=True))
+    op.add_column("orders", sa.Column("ready_at", Timestamp, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("orders", "ready_at")
     op.drop_column("conversations", "taken_over_until")
