@@ -11,7 +11,7 @@ from orders_core.errors import ValidationFailed
 from orders_core.models import Product
 
 _GROUP_HEAD = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<min>\d+)\s*-\s*(?P<max>\d+)\))?$")
-_OPTION = re.compile(r"^(?P<name>.+?)(?:\s+\+\s*(?P<price>[0-9][0-9,]*(?:\.[0-9]+)?))?$")
+_OPTION = re.compile(r"^(?P<name>[^+]+?)\s*(?:\+\s*(?P<price>[^+]*))?$")
 
 
 def line_options(product: Product, names: Sequence[str], param: str) -> list[dict[str, Any]]:
@@ -55,7 +55,8 @@ def parse_options_text(text: str, currency: str) -> list[dict[str, Any]]:
 
     `Size: Small | Large +500; Extras (0-2): Chicken +1500 | Plantain +300`: groups split
     by `;`, options by `|`; a group is a required single choice unless `(min-max)` follows
-    its name; `+price` is in major units (no price: 0). ValueError if it is not that shape.
+    its name; `+price` is in major units (no price: 0). Names hold none of `;|:+`.
+    ValueError if it is not that shape.
     """
     groups = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
@@ -66,7 +67,8 @@ def parse_options_text(text: str, currency: str) -> list[dict[str, Any]]:
         options = []
         for cell in filter(None, (c.strip() for c in body.split("|"))):
             option = _OPTION.match(cell)
-            assert option is not None  # the pattern matches any non-empty text
+            if option is None:
+                raise ValueError(f"options: {cell!r} is not 'Option' or 'Option +price'")
             price = option["price"]
             options.append({
                 "name": option["name"].strip(),
