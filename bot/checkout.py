@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import replies, wording
+from bot import opening, replies, wording
 from bot.cart import CartLine
 from bot.chat_step import CHECKOUT_STATES, MAX_ADDRESS, MIN_ADDRESS, SharedLocation, State, StepBase
 from bot.intents import Intent, IntentKind
@@ -55,6 +55,9 @@ class CheckoutSteps(StepBase):
         return self._checkout_summary()
 
     def on_no(self, intent: Intent) -> str:
+        if self.data.pop(opening.HOLD_KEY, None) is not None:
+            self.state = State.CART
+            return wording.say(self.lang, "closed_not_kept") + "\n\n" + self.cart_text()
         if self.state in CHECKOUT_STATES:
             self.state = State.CART
             return "OK, I haven't placed anything.\n\n" + self.cart_text()
@@ -91,7 +94,8 @@ class CheckoutSteps(StepBase):
 
     def _checkout_summary(self) -> str:
         settings = self.settings
-        return replies.checkout_reply(
+        closed = opening.closed_text(settings, self.now, self.tenant.timezone, self.lang)
+        return ("" if closed is None else closed + "\n\n") + replies.checkout_reply(
             self.lines,
             self.currency,
             delivery_fee=settings.delivery_fee if settings.delivers else 0,
@@ -100,8 +104,23 @@ class CheckoutSteps(StepBase):
             lang=self.lang,
         )
 
+    def _hold_for_opening(self, closed: str) -> str:
+        """Keep the cart for opening (asked again then), or say when it cannot wait."""
+        self.state = State.CART
+        if not opening.can_hold(self.settings, self.now, self.tenant.timezone):
+            return closed + "\n\n" + self.cart_text()
+        self.data.setdefault(
+            opening.HOLD_KEY,
+            {"at": self.now.isoformat(), "channel": self.incoming.channel,
+             "checkout": self.data.get(opening.CHECKOUT_KEY)},
+        )  # fmt: skip
+        return closed + " " + wording.say(self.lang, "closed_kept")
+
     def _place(self) -> str:
         settings = self.settings
+        closed = opening.closed_text(settings, self.now, self.tenant.timezone, self.lang)
+        if closed is not None:
+            return self._hold_for_opening(closed)
         address = self._known_address() if settings.delivers else None
         location = self.data.get("location") if address == self.data.get("address") else None
         data = OrderCreate(
@@ -142,6 +161,7 @@ class CheckoutSteps(StepBase):
         self.placed = (order, self.lines)
         self.lines, self.state, self.order_id = [], State.BROWSING, order.id
         self.data.pop("order_note", None)
+        self.data.pop(opening.HOLD_KEY, None)
         self.data["last_order_number"] = order.number
         placed = replies.order_placed(
             order, delivering=settings.delivers, lang=self.lang, kind=settings.business_kind

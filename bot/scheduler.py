@@ -15,7 +15,7 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import reminders
+from bot import opening, reminders
 from bot.channels import Channel, channel_for
 from bot.dispatcher import dispatch
 from bot.webhook_delivery import Sender, UrllibSender
@@ -71,6 +71,7 @@ def build_scheduler(
             REMINDER_SECONDS,
         ),
         "feedback": (lambda now: reminders.ask_feedback(database, now=now), REMINDER_SECONDS),
+        "opening": (lambda now: opening.ask_at_opening(database, now=now), REMINDER_SECONDS),
     }
     for job_id, (work, seconds) in jobs.items():
         scheduler.add_job(

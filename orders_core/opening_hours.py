@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from orders_core.errors import Conflict
+
 if TYPE_CHECKING:
     from orders_core.tenant_settings import TenantSettings
 
@@ -109,3 +111,34 @@ def next_opening(settings: TenantSettings, now: datetime, timezone: str) -> date
         opens for opens, _ in _intervals(settings, zone, today, LOOKAHEAD_DAYS) if opens > now
     )
     return next(starts, None)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class BusinessClosed(Conflict):
+    """An order sent while the business is closed, which it set to refuse such orders."""
+
+    code = "business_closed"
+
+
+def refuse_when_closed(settings: TenantSettings, now: datetime, timezone: str) -> None:
+    """Raise BusinessClosed (details: opens_at, paused) for an order while closed, when the
+    business set `api_orders_when_closed` to "refuse"; nothing otherwise."""
+    if settings.api_orders_when_closed == "accept" or is_open(settings, now, timezone):
+        return
+    opens_at = next_opening(settings, now, timezone)
+    if settings.orders_paused:
+        message = "The business has paused orders."
+    elif opens_at is None:
+        message = "The business is closed and has no opening hours ahead."
+    else:
+        message = f"The business is closed; it opens at {_iso(opens_at)}."
+    raise BusinessClosed(
+        message,
+        details={
+            "opens_at": _iso(opens_at) if opens_at else None,
+            "paused": settings.orders_paused,
+        },
+    )

@@ -27,7 +27,9 @@ from tests.conftest import TenantInfo
 from tests.twilio_recorder import FakeSender, TwilioRecorder, customer_wrote, move, place
 
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # noon in Lagos, outside quiet hours
-JOB_IDS = {"deliver", "pending-reminders", "unpaid-reminders", "abandoned-carts", "feedback"}
+JOB_IDS = {
+    "deliver", "pending-reminders", "unpaid-reminders", "abandoned-carts", "feedback", "opening",
+}  # fmt: skip
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from werkzeug.routing import BaseConverter
 
 from orders_core.domain import STATUS_DESCRIPTIONS, OrderStatus, allowed_transitions
 from orders_core.models import Order, TimelineEvent
+from orders_core.opening_hours import refuse_when_closed
 from orders_core.presenters import (
     fulfillment_out,
     order_out,
@@ -51,6 +52,7 @@ from orders_core.stats_schemas import StatsOut, StatsParams
 from webhooks.context import caller_business, db, tenant_id
 from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
+from webhooks.twilio import now as clock_now
 
 bp = Blueprint("orders", __name__, url_prefix="/v1")
 
@@ -74,6 +76,7 @@ def create_order(body: OrderCreate) -> Response:
 
     def work(session: Session) -> Response:
         business = caller_business(session)
+        refuse_when_closed(business.settings, clock_now(), business.tenant.timezone)
         order = place_order(session, business.tenant, body, actor="api", catalog=business.by_code)
         return json_response(order_view(session, order), 201)
 

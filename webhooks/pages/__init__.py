@@ -8,13 +8,14 @@ from werkzeug.exceptions import HTTPException
 
 from orders_core.errors import DomainError
 from webhooks.errors import HTTP_CODES, error_response
-from webhooks.pages import dashboard, kitchen, simulator
+from webhooks.pages import dashboard, kitchen, shop_status, simulator
 from webhooks.pages.filters import register_filters
 from webhooks.pages.signin import csrf_token
 
 bp = Blueprint("pages", __name__)
 bp.register_blueprint(dashboard.bp)
 bp.register_blueprint(kitchen.bp)
+bp.register_blueprint(shop_status.bp)
 bp.register_blueprint(simulator.bp)
 bp.record_once(lambda state: register_filters(state.app))
 
