@@ -287,7 +287,7 @@ def test_customers_who_will_not_be_told_are_flagged_on_their_cards(
     sign_in(client, tenant.key)
     html = client.get("/dashboard/").get_data(as_text=True)
     shown = {number(o): cards(html)[number(o)] for o in orders}
-    flags = [re.search(r'data-testid="not-told">.*?</span> ([^<]+)</p>', c) for c in shown.values()]
+    flags = [re.search(r'data-testid="not-told">.*?</span>([^<]+)</p>', c) for c in shown.values()]
     assert [f.group(1) if f else None for f in flags] == [
         "Opted out: will not be told",
         "Never wrote: needs a template",

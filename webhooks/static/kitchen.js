@@ -100,13 +100,54 @@
       .catch(function () {});
   }
 
-  soundButton.addEventListener("click", function () {
+  function soundOn() {
     var Context = window.AudioContext || window.webkitAudioContext;
     if (!audio && Context) audio = new Context();
     if (audio && audio.state === "suspended") audio.resume();
     soundButton.setAttribute("aria-pressed", "true");
     soundButton.textContent = "Sound on";
+  }
+  soundButton.addEventListener("click", function () {
+    soundOn();
+    localStorage.setItem("chatorders-kitchen-sound", "1");
     chime();
+  });
+  // Remembered from an earlier visit: the first touch anywhere wakes the sound up again.
+  if (localStorage.getItem("chatorders-kitchen-sound")) {
+    document.addEventListener("pointerdown", soundOn, { once: true });
+  }
+
+  // A tap moves the ticket without reloading the page (the sound stays on); the server's answer
+  // is the kitchen page again, or the question before an unpaid pickup is handed over.
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    event.preventDefault();
+    var data = new FormData(form);
+    if (button && button.name) data.append(button.name, button.value);
+    if (button) button.disabled = true;
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (response) {
+        if (new URL(response.url).pathname !== new URL(list.dataset.fragmentUrl, response.url).pathname) {
+          window.location.href = response.url;
+          return null;
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("tickets");
+        var flash = page.querySelector(".flash");
+        if (!fresh) return;
+        list.innerHTML = fresh.innerHTML;
+        list.dataset.version = fresh.dataset.version;
+        seen = numbers();
+        document.querySelector("[data-testid=ticket-count]").textContent = String(seen.length);
+        note.textContent = flash ? flash.textContent : "";
+        tick();
+      })
+      .catch(function () { window.location.reload(); });
   });
 
   tick();
