@@ -239,3 +239,4 @@ def test_openapi_says_both_posts_take_an_idempotency_key(client: FlaskClient) ->
     for path in ("/v1/webhook_endpoints", "/v1/webhook_endpoints/{endpoint_id}/rotate_secret"):
         names = {p["name"] for p in paths[path]["post"].get("parameters", [])}
         assert "Idempotency-Key" in names, path
+        assert "409" in paths[path]["post"]["responses"], path

@@ -43,6 +43,7 @@ EventType = Literal[
 
 Url = Annotated[AnyHttpUrl, Field(max_length=2000), AfterValidator(public_url)]
 WRITE_ERRORS = (400, 401, 404, 415, 429)
+POST_ERRORS = (*WRITE_ERRORS, 409)  # 409: an Idempotency-Key reused with another request
 
 
 def _unique(events: list[str]) -> list[str]:
@@ -164,7 +165,7 @@ def _get(session: Session, endpoint_id: str) -> WebhookEndpoint:
 
 
 @api_route(bp, "/webhook_endpoints", "POST", summary="Create a webhook endpoint",
-           body=EndpointIn, response=EndpointOut, status=201, errors=WRITE_ERRORS,
+           body=EndpointIn, response=EndpointOut, status=201, errors=POST_ERRORS,
            idempotent=True)  # fmt: skip
 def create(body: EndpointIn) -> Response:
     """Register a URL for events; the answer shows its signing secret, this once (and to a
@@ -243,7 +244,7 @@ def delete(endpoint_id: str) -> Deleted:
 
 @api_route(bp, "/webhook_endpoints/<endpoint_id>/rotate_secret", "POST",
            summary="Rotate a webhook endpoint's secret", response=EndpointOut,
-           errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+           errors=POST_ERRORS, idempotent=True)  # fmt: skip
 def rotate_secret(endpoint_id: str) -> Response:
     """A new signing secret, shown this once; the old one stops working at once. A retry
     with the same Idempotency-Key rotates nothing and shows the secret again."""
