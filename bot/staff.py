@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import replies
+from bot import replies, staff_replies
 from bot.eta import parse_minutes, promise_ready
 from bot.outbound import queue_message
 from bot.staff_stock import stock_command
@@ -159,14 +159,14 @@ def _takeover_command(
     """REPLY <order or phone> <message>, BOT ON <order or phone> (also HANDBACK <...>)."""
     match = _REPLY.match(text) or _BOT_ON.match(text)
     if match is None:
-        return replies.staff_reply_usage()
+        return staff_replies.staff_reply_usage()
     ref = match.group("ref").strip(".,:;")
     found = _customer_of(session, tenant, ref)
     if isinstance(found, str):
         return found
     customer_phone, order = found
     if match.re is _BOT_ON:
-        return replies.staff_handed_back(
+        return staff_replies.staff_handed_back(
             customer_phone, hand_back(session, tenant, customer_phone, now)
         )
     try:
@@ -176,7 +176,7 @@ def _takeover_command(
         )  # fmt: skip
     except ReplyRefused as exc:
         return f"Not sent: {exc}"
-    return replies.staff_replied(customer_phone, ref, minutes)
+    return staff_replies.staff_replied(customer_phone, ref, minutes)
 
 
 def _customer_of(session: Session, tenant: Tenant, ref: str) -> tuple[str, Order | None] | str:
@@ -192,7 +192,7 @@ def _customer_of(session: Session, tenant: Tenant, ref: str) -> tuple[str, Order
     try:
         return normalize_phone(ref), None
     except ValueError:
-        return replies.staff_reply_usage()
+        return staff_replies.staff_reply_usage()
 
 
 def _apply(
@@ -226,7 +226,7 @@ def _apply(
         minutes = parse_minutes(command.rest) if command.action == "confirm" else None
         if minutes is not None:
             promise_ready(session, tenant, order, minutes, actor=actor, now=now)
-            return replies.staff_done(order) + "\n" + replies.staff_eta(order, minutes)
+            return replies.staff_done(order) + "\n" + staff_replies.staff_eta(order, minutes)
     return replies.staff_done(order)
 
 
@@ -244,7 +244,7 @@ def _eta(
     if order.status not in OPEN_STATUSES or order.status == OrderStatus.ON_HOLD:
         return f"Order #{order.number} is {order.status.replace('_', ' ')}: no ready time to give."
     promise_ready(session, tenant, order, minutes, actor=actor, now=now)
-    return replies.staff_eta(order, minutes)
+    return staff_replies.staff_eta(order, minutes)
 
 
 def _paid_amount(text: str, currency: str) -> int | None:
