@@ -126,6 +126,11 @@ def test_kitchen_screen_new_order_one_tap_and_colours(
     page.wait_for_url(re.compile(r"/dashboard/kitchen$"))
     assert ticket(page, waiting).count() == 0
     shot(page, "after-taps", artifacts)
+    # A smaller 7" tablet in landscape: still no sideways scrolling.
+    page.set_viewport_size({"width": 1024, "height": 600})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1024, f"the kitchen screen scrolls sideways on a small tablet ({width}px)"
+    shot(page, "small-tablet", artifacts, full_page=False)
     context.close()
 
 

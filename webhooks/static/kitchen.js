@@ -114,6 +114,7 @@
   });
   // Remembered from an earlier visit: the first touch anywhere wakes the sound up again.
   if (localStorage.getItem("chatorders-kitchen-sound")) {
+    soundButton.textContent = "Sound: tap the screen once to wake it";
     document.addEventListener("pointerdown", soundOn, { once: true });
   }
 
