@@ -73,25 +73,31 @@ def can_hold(settings: TenantSettings, now: datetime, timezone: str) -> bool:
     return settings.orders_paused or next_opening(settings, now, timezone) is not None
 
 
-def _held_conversations(session: Session, tenant: Tenant) -> list[tuple[Conversation, Checkout]]:
-    """The tenant's conversations holding a cart for opening, locked (skipping busy ones)."""
+def _held(session: Session) -> dict[int, list[int]]:
+    """The conversations holding a cart for opening, by tenant id (one statement, no lock)."""
     rows = session.execute(
-        select(Conversation.id, Conversation.data)
+        select(Conversation.id, Conversation.tenant_id, Conversation.data)
         .join(Checkout, Checkout.conversation_id == Conversation.id)
-        .where(Conversation.tenant_id == tenant.id, Checkout.status == CheckoutStatus.OPEN.value)
+        .where(Checkout.status == CheckoutStatus.OPEN.value)
     ).all()
-    held = [conversation_id for conversation_id, data in rows if (data or {}).get(HOLD_KEY)]
-    if not held:
-        return []
-    locked = session.execute(
+    held: dict[int, list[int]] = {}
+    for conversation_id, tenant_id, data in rows:
+        if (data or {}).get(HOLD_KEY):
+            held.setdefault(tenant_id, []).append(conversation_id)
+    return held
+
+
+def _locked(session: Session, ids: list[int]) -> list[tuple[Conversation, Checkout]]:
+    """These conversations and their open checkouts, locked (skipping busy ones)."""
+    rows = session.execute(
         select(Conversation, Checkout)
         .join(Checkout, Checkout.conversation_id == Conversation.id)
-        .where(Conversation.id.in_(held), Checkout.status == CheckoutStatus.OPEN.value)
+        .where(Conversation.id.in_(ids), Checkout.status == CheckoutStatus.OPEN.value)
         .order_by(Conversation.id)
         .with_for_update(skip_locked=True, of=Conversation)
         .execution_options(populate_existing=True)
     ).all()
-    return [(conversation, checkout) for conversation, checkout in locked]
+    return [(conversation, checkout) for conversation, checkout in rows]
 
 
 def _lines(session: Session, tenant: Tenant, items: list[dict[str, Any]]) -> list[CartLine]:
@@ -149,15 +155,24 @@ def _ask(session: Session, tenant: Tenant, conversation: Conversation, checkout:
 
 def ask_at_opening(database: Database, *, now: datetime) -> int:
     """Message each customer holding a cart for opening once the business is open (outside
-    quiet hours): their cart and one question, YES places it. Returns how many were queued."""
+    quiet hours): their cart and one question, YES places it. Returns how many were queued.
+
+    With no cart held anywhere, one read and nothing else.
+    """
+    with database.read() as session:
+        held = _held(session)
+    if not held:
+        return 0
     queued = 0
     with database.write() as session:
-        for tenant in list(session.scalars(select(Tenant).order_by(Tenant.id))):
+        tenants = session.scalars(select(Tenant).where(Tenant.id.in_(held)).order_by(Tenant.id))
+        for tenant in list(tenants):
             settings = tenant_settings(tenant)
             if not is_open(settings, now, tenant.timezone) or in_quiet_hours(
                 now, tenant.timezone, settings.quiet_hours_start, settings.quiet_hours_end
             ):
                 continue
-            for conversation, checkout in _held_conversations(session, tenant):
-                queued += _ask(session, tenant, conversation, checkout, now)
+            for conversation, checkout in _locked(session, held[tenant.id]):
+                if conversation.data.get(HOLD_KEY):  # not dropped since the read
+                    queued += _ask(session, tenant, conversation, checkout, now)
     return queued

@@ -15,8 +15,9 @@ from bot.opening import HOLD_KEY, ask_at_opening
 from orders_core.db import Database
 from orders_core.models import Conversation, Message, Order
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from tests.bot.chat_cart import open_cart
+from tests.bot.chat_cart import open_cart, seed_cart
 from tests.conftest import TenantInfo
+from tests.statements import counting
 from tests.webhooks.twilio_helpers import Clock, WhatsApp
 
 CUSTOMER = "+2348012345678"
@@ -217,3 +218,25 @@ def test_each_language_has_the_closed_hours_replies(lang: str) -> None:
             re.findall(r"{(\w+)}", english[key])
         )
     assert len(replies["weekdays"].split(",")) == 7
+
+
+def test_with_no_cart_held_the_job_reads_once_and_writes_nothing(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    whatsapp.send("1 suya")  # an open cart, not held
+    with counting(database.engine) as statements:
+        assert ask_at_opening(database, now=OPENING) == 0
+    assert len(statements) == 1 and statements.writes == []
+
+
+def test_each_business_opens_on_its_own_clock(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo, other_tenant: TenantInfo
+) -> None:
+    set_tenant(database, tenant, opening_hours=EVENINGS)
+    set_tenant(database, other_tenant, orders_paused=True)
+    hold_suya(whatsapp)
+    with database.write() as session:  # a held cart at the other business, still paused
+        seed_cart(session, other_tenant.id, "+254722000001", {"prod_jollof": 1},
+                  data={HOLD_KEY: {"at": "2026-11-23T12:00:00+00:00", "channel": "whatsapp"}})  # fmt: skip
+    assert ask_at_opening(database, now=OPENING) == 1
+    assert [m.customer_phone for m in opening_messages(database)] == [CUSTOMER]
