@@ -18,6 +18,9 @@ def test_an_order_on_hold_has_its_column_and_a_resume_button(
     token = sign_in(client, tenant.key)
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "On hold" in page and "Resume" in page and "Part paid" in page
+    for figure in ("today-net", "today-cancelled", "today-active"):  # as the stats give them
+        assert f'data-testid="{figure}"' in page
+    assert "Shop hours" in page
     resumed = client.post(
         f"/dashboard/orders/{held['id']}/status",
         data={"status": "confirmed", "csrf_token": token},
