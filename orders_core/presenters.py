@@ -107,6 +107,7 @@ def order_out(
         confirmed_at=order.confirmed_at,
         delivered_at=order.delivered_at,
         cancelled_at=order.cancelled_at,
+        ready_at=order.ready_at,
         created_at=order.created_at,
         updated_at=order.updated_at,
         **embedded,

@@ -370,6 +370,7 @@ class OrderOut(Output):
     confirmed_at: datetime | None
     delivered_at: datetime | None
     cancelled_at: datetime | None
+    ready_at: datetime | None = None  # when staff said it will be ready (CONFIRM 1042 30)
     created_at: datetime
     updated_at: datetime
     # On one order; on a list only when asked for with expand[]=payments etc.

@@ -268,6 +268,11 @@ def test_confirm_with_minutes_promises_a_ready_time(
     assert order.ready_at == clock.now.replace(minute=30)
     client, _ = dashboard(chat_app, tenant)
     assert "Ready by" in client.get(f"/dashboard/orders/{number}").get_data(as_text=True)
+    api = chat_app.test_client().get(
+        f"/v1/orders/{number}", headers={"Authorization": f"Bearer {tenant.key}"}
+    )
+    assert api.status_code == 200 and api.json is not None
+    assert api.json["ready_at"] == "2026-11-23T12:30:00Z"
 
     clock.advance(minutes=10)
     assert "Ready in about 45 min" in staff(whatsapp, f"eta {number} 45 min")
