@@ -240,3 +240,16 @@ def test_openapi_says_both_posts_take_an_idempotency_key(client: FlaskClient) ->
         names = {p["name"] for p in paths[path]["post"].get("parameters", [])}
         assert "Idempotency-Key" in names, path
         assert "409" in paths[path]["post"]["responses"], path
+
+
+def test_an_endpoint_may_subscribe_to_return_events_by_name(
+    client: FlaskClient, tenant: TenantInfo
+) -> None:
+    events = ["return.requested", "return.refunded", "order.created"]
+    response = client.post(
+        "/v1/webhook_endpoints",
+        json={"url": "https://erp.example.com/hooks", "events": events},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["events"] == events
