@@ -69,7 +69,7 @@ def get_product(code: str) -> ProductOut:
 @api_route(bp, "/products/<code>", "PATCH", summary="Update a product", body=ProductUpdate,
            response=ProductOut, errors=WRITE_ERRORS)  # fmt: skip
 def update_product(code: str, body: ProductUpdate) -> Response:
-    """Change price, name, aliases or availability."""
+    """Change price, name, aliases, availability or option groups (given: replaced whole)."""
 
     def work(session: Session) -> Response:
         tenant = get_tenant(session, tenant_id())
