@@ -79,6 +79,7 @@ class CheckoutLineOut(Output):
     name: str
     quantity: int
     unit_price: int
+    options: list[dict[str, Any]] = []  # [{group, name, price}], priced now
     subtotal: int
     note: str | None = None
     available: bool

@@ -111,7 +111,7 @@ def refund_order(session: Session, order: Order, data: RefundIn, *, actor: str) 
     if refundable <= 0:
         raise Conflict("Nothing has been paid on this order to refund", param="amount")
     picked = resolve_items(order, data.items, available="refunded_quantity")
-    amount = data.amount if data.amount is not None else sum(i.unit_price * q for i, q in picked)
+    amount = data.amount if data.amount is not None else sum(i.unit_total * q for i, q in picked)
     if amount > refundable:
         raise ValidationFailed(
             f"amount is more than the {refundable} refundable",

@@ -66,12 +66,12 @@ def request_return(session: Session, order: Order, data: ReturnCreate, *, actor:
                 param=f"items[{index}].quantity",
                 details={"item_id": wanted.item_id, "returnable_quantity": left[item.id]},
             )
-        amount = item.unit_price * wanted.quantity
+        amount = item.unit_total * wanted.quantity
         lines.append(
             ReturnLine(
                 order_item_id=item.id,
                 quantity=wanted.quantity,
-                unit_price=item.unit_price,
+                unit_price=item.unit_total,
                 amount=amount,
             )
         )

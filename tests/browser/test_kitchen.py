@@ -34,7 +34,7 @@ def place(server: LiveServer, **body: Any) -> int:
     order = {
         "customer": {"name": "Amara Obi", "phone": "+2348012345678"},
         "items": [
-            {"product_id": "prod_jollof", "quantity": 2, "metadata": {"note": "no pepper"}},
+            {"product_id": "prod_jollof", "quantity": 2, "note": "no pepper"},
             {"product_id": "prod_chapman", "quantity": 1},
         ],
         **body,

@@ -241,3 +241,33 @@ def test_another_business_cannot_order_the_options(
     response = client.post("/v1/orders", json=body, headers=other_tenant.headers)
     assert_error(response, 422, "validation_error", "items[0].product_id")
     assert client.get("/v1/products/prod_bowl", headers=other_tenant.headers).status_code == 404
+
+
+def test_refunds_and_returns_by_item_give_back_the_options_too(
+    client: FlaskClient, tenant: TenantInfo, bowl: dict[str, Any]
+) -> None:
+    # (2000 + 500 Large + 1500 Chicken) x 2 = ₦8,000
+    body = order_body(items=[_line(options=["Large", "Chicken"])], status="delivered",
+                      payment={"amount": 800000})  # fmt: skip
+    order = client.post("/v1/orders", json=body, headers=tenant.headers).json
+    item_id = order["items"][0]["id"]
+    refund = client.post(f"/v1/orders/{order['id']}/refunds", headers=tenant.headers,
+                         json={"items": [{"item_id": item_id, "quantity": 1}]})  # fmt: skip
+    assert refund.json["amount"] == 400000
+    back = client.post(f"/v1/orders/{order['id']}/returns", headers=tenant.headers,
+                       json={"items": [{"item_id": item_id, "quantity": 1}], "reason": "other"})  # fmt: skip
+    assert back.status_code == 201, back.json
+    assert back.json["amount"] == 400000
+
+
+def test_a_checkout_shows_its_options_priced_like_its_order(
+    client: FlaskClient, tenant: TenantInfo, bowl: dict[str, Any]
+) -> None:
+    body = {"customer": {"phone": "+2348012345678"}, "items": [_line(options=["Large", "Egg"])]}
+    checkout = client.post("/v1/checkouts", json=body, headers=tenant.headers)
+    assert checkout.status_code == 201, checkout.json
+    [line] = checkout.json["items"]
+    assert [o["name"] for o in line["options"]] == ["Large", "Egg"]
+    assert line["subtotal"] == (200000 + 50000 + 20000) * 2 == checkout.json["total"]
+    order = client.post(f"/v1/checkouts/{checkout.json['id']}/complete", headers=tenant.headers)
+    assert order.json["total"] == checkout.json["total"]

@@ -73,16 +73,19 @@ def test_the_kitchen_sees_confirmed_and_preparing_orders_oldest_first_coloured_b
 def test_line_notes_and_options_show_on_the_ticket(
     client: FlaskClient, tenant: TenantInfo, place: PlaceOrder
 ) -> None:
+    groups = [
+        {"name": "Size", "min": 1, "max": 1,
+         "options": [{"name": "Small", "price": 0}, {"name": "Large", "price": 50000}]},
+        {"name": "Extras", "min": 0, "max": 1, "options": [{"name": "Chicken", "price": 150000}]},
+    ]  # fmt: skip
+    patched = client.patch("/v1/products/prod_jollof", json={"option_groups": groups},
+                           headers=tenant.headers)  # fmt: skip
+    assert patched.status_code == 200, patched.json
     place(
         status="confirmed",
-        items=[
-            {
-                "product_id": "prod_jollof",
-                "quantity": 2,
-                "metadata": {"note": "no pepper", "options": [{"name": "Large"}, "Chicken"]},
-            }
-        ],
-    )
+        items=[{"product_id": "prod_jollof", "quantity": 2, "note": "no pepper",
+                "options": ["Large", "Chicken"]}],
+    )  # fmt: skip
     sign_in(client, tenant.key)
     html = client.get("/dashboard/kitchen").get_data(as_text=True)
     assert '<span class="line-note">no pepper</span>' in html
@@ -240,7 +243,7 @@ def test_board_cards_show_address_notes_and_age_and_open_columns_put_the_oldest_
         status="confirmed",
         notes="Gate code 4411",
         delivery={"address": "12 Admiralty Way, Lekki", "instructions": "Call on arrival"},
-        items=[{"product_id": "prod_jollof", "quantity": 1, "metadata": {"note": "no pepper"}}],
+        items=[{"product_id": "prod_jollof", "quantity": 1, "note": "no pepper"}],
     )
     second = place(status="confirmed", delivery={"method": "pickup"})
     done = [place(status="delivered", payment={"amount": 850000}) for _ in range(2)]

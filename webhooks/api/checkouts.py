@@ -63,18 +63,32 @@ def checkout_out(
     )
 
 
+def _priced_options(product: Product | None, names: list[str]) -> list[dict[str, Any]]:
+    """The named options of the product at today's prices; a name the menu no longer has is
+    left out here (completing the checkout refuses it with a 422 naming it)."""
+    wanted = {name.casefold() for name in names}
+    return [
+        {"group": group["name"], "name": option["name"], "price": option["price"]}
+        for group in (product.option_groups or [] if product else [])
+        for option in group["options"]
+        if option["name"].casefold() in wanted
+    ]
+
+
 def _line(item: Mapping[str, Any], catalog: Mapping[str, Product]) -> CheckoutLineOut:
     code: str | None = item.get("product_id")
     product = catalog.get(code) if code is not None else None
     quantity = int(item["quantity"])
     own_price: int | None = item.get("unit_price")
     unit_price = own_price if own_price is not None else product.unit_price if product else 0
+    options = _priced_options(product, item.get("options") or [])
     return CheckoutLineOut(
         product_id=code,
         name=item.get("name") or (product.name if product else code) or "",
         quantity=quantity,
         unit_price=unit_price,
-        subtotal=unit_price * quantity,
+        options=options,
+        subtotal=(unit_price + sum(o["price"] for o in options)) * quantity,
         note=item.get("note") or None,
         available=code is None or (product is not None and product.available),
     )

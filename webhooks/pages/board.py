@@ -18,7 +18,7 @@ from orders_core.domain import (
     allowed_transitions,
     format_money,
 )
-from orders_core.models import Customer, Message, Order, Tenant
+from orders_core.models import Customer, Message, Order, OrderItem, Tenant
 from orders_core.schemas import ListParams
 from orders_core.services.queries import list_orders
 from orders_core.services.stats import order_stats
@@ -149,10 +149,11 @@ def age_text(created: datetime, now: datetime) -> str:
     return f"{seconds // 86400} d"
 
 
-def _line(quantity: int, name: str, meta: dict[str, Any] | None) -> str:
-    """A line as the board shows it, with the customer's note on it."""
-    note = str((meta or {}).get("note") or "").strip()
-    return f"{quantity}× {name}" + (f" ({note})" if note else "")
+def _line(item: OrderItem) -> str:
+    """A line as the board shows it, with its options and the customer's note on it."""
+    options = ", ".join(str(option["name"]) for option in item.options or [])
+    text = f"{item.quantity}× {item.name}" + (f", {options}" if options else "")
+    return text + (f" ({item.note})" if item.note else "")
 
 
 def card(order: Order, now: datetime, unreachable: str | None = None) -> Card:
@@ -171,7 +172,7 @@ def card(order: Order, now: datetime, unreachable: str | None = None) -> Card:
         status=status.value,
         customer=order.customer_name or order.customer_phone or "Walk-in customer",
         phone=order.customer_phone,
-        lines=[_line(item.quantity, item.name, item.meta) for item in order.items],
+        lines=[_line(item) for item in order.items],
         total=format_money(order.total, order.currency),
         age=age_text(order.created_at, now),
         created_at=order.created_at,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -66,20 +65,10 @@ def ready_status(order: Order) -> OrderStatus:
     return OrderStatus.OUT_FOR_DELIVERY
 
 
-def _options(meta: dict[str, Any]) -> list[str]:
-    """A line's chosen options, as names, from its metadata (names or {name, ...} objects)."""
-    found = meta.get("options") or []
-    if not isinstance(found, list):
-        return []
-    names = [str(o.get("name", "")) if isinstance(o, dict) else str(o) for o in found]
-    return [n for n in names if n]
-
-
 def ticket_line(item: OrderItem) -> TicketLine:
-    """A line of the order for the kitchen."""
-    meta = item.meta or {}
-    note = str(meta.get("note") or "").strip() or None
-    return TicketLine(item.quantity, item.name, _options(meta), note)
+    """A line of the order for the kitchen: its chosen options by name and its note."""
+    options = [str(option["name"]) for option in item.options or []]
+    return TicketLine(item.quantity, item.name, options, item.note or None)
 
 
 def order_notes(order: Order) -> list[str]:
