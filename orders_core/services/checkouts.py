@@ -27,9 +27,9 @@ from orders_core.checkout_schemas import (
 )
 from orders_core.errors import Conflict, DuplicateExternalId, NotFound, ValidationFailed
 from orders_core.events import add_timeline
-from orders_core.fields import MAX_METADATA_KEYS
 from orders_core.models import Checkout, CheckoutStatus, Order, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate
+from orders_core.services.orders import merge_metadata
 from orders_core.services.placing import place_order
 
 MAX_NOTES = 5000
@@ -147,17 +147,7 @@ def update_checkout(
     if "notes" in fields:
         checkout.notes = data.notes
     if data.metadata:
-        merged = dict(checkout.meta)
-        for key, value in data.metadata.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        if len(merged) > MAX_METADATA_KEYS:
-            raise ValidationFailed(
-                f"metadata may hold at most {MAX_METADATA_KEYS} keys", param="metadata"
-            )
-        checkout.meta = merged
+        checkout.meta = merge_metadata(checkout.meta, data.metadata)
     order_data(checkout, catalog)
     checkout.last_activity_at = checkout.updated_at = now
     return checkout

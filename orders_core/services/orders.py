@@ -214,6 +214,22 @@ def change_delivery_address(session: Session, order: Order, address: str, *, act
     return order
 
 
+def merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`current` with `changes` applied (a None value deletes its key); ValidationFailed
+    when the result holds more keys than metadata may."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if len(merged) > MAX_METADATA_KEYS:
+        raise ValidationFailed(
+            f"metadata may hold at most {MAX_METADATA_KEYS} keys", param="metadata"
+        )
+    return merged
+
+
 def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: str) -> Order:
     """Apply a PATCH: notes replaced, metadata merged (None deletes a key), delivery details
     changed, then the status, with `note` on its timeline entry (or as a note of its own)."""
@@ -225,16 +241,7 @@ def update_order(session: Session, order: Order, data: OrderUpdate, *, actor: st
         order.notes = data.notes
         changed.append("notes")
     if "metadata" in fields and data.metadata:
-        merged = dict(order.meta)
-        for key, value in data.metadata.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        if len(merged) > MAX_METADATA_KEYS:
-            raise ValidationFailed(
-                f"metadata may hold at most {MAX_METADATA_KEYS} keys", param="metadata"
-            )
+        merged = merge_metadata(order.meta, data.metadata)
         if merged != order.meta:
             order.meta = merged
             changed.append("metadata")
