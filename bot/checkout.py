@@ -8,16 +8,11 @@ from bot.chat_step import CHECKOUT_STATES, MAX_ADDRESS, MIN_ADDRESS, SharedLocat
 from bot.intents import Intent, IntentKind
 from bot.language import lexicon, words_of
 from bot.staff import alert_staff
+from orders_core.delivery_schemas import DeliveryIn, Location
 from orders_core.domain import Channel, OrderStatus
 from orders_core.errors import DomainError
 from orders_core.models import Order
-from orders_core.schemas import (
-    CustomerIn,
-    DeliveryIn,
-    Location,
-    OrderCreate,
-    OrderItemIn,
-)
+from orders_core.schemas import CustomerIn, OrderCreate, OrderItemIn
 from orders_core.services.orders import change_delivery_address
 from orders_core.services.placing import place_order
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from orders_core.delivery_schemas import DeliveryIn
 from orders_core.domain import Channel
 from orders_core.fields import (
     Amount,
@@ -21,7 +22,7 @@ from orders_core.fields import (
     Source,
 )
 from orders_core.models import CheckoutStatus
-from orders_core.schemas import CustomerIn, DeliveryIn, OrderItemIn
+from orders_core.schemas import CustomerIn, OrderItemIn
 
 
 class CheckoutItemIn(OrderItemIn):

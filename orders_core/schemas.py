@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     EmailStr,
     Field,
-    Strict,
     StrictBool,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from orders_core.delivery_schemas import DeliveryIn, DeliveryUpdate
 from orders_core.domain import (
     CancelReason,
     Channel,
@@ -23,10 +23,7 @@ from orders_core.domain import (
     PaymentStatus,
 )
 from orders_core.fields import (
-    MAX_AMOUNT,
     Amount,
-    CommaList,
-    Cursor,
     ExternalId,
     ExternalNumber,
     Input,
@@ -39,7 +36,6 @@ from orders_core.fields import (
     ShortText,
     Source,
     Url,
-    UtcDateTime,
     WebhookUrl,
 )
 from orders_core.option_schemas import ChosenOptions, LineOptionOut, OptionGroupOut, OptionGroups
@@ -53,53 +49,6 @@ class CustomerIn(Input):
     phone: Phone | None = None
     email: EmailStr | None = None
     address: LongText | None = None
-
-
-class Location(Input):
-    """A point on the map, as WhatsApp shares it."""
-
-    latitude: Annotated[float, Strict()] = Field(ge=-90, le=90)
-    longitude: Annotated[float, Strict()] = Field(ge=-180, le=180)
-
-
-class AddressIn(Input):
-    """A structured address; `line1` at least."""
-
-    line1: ShortText = Field(min_length=1)
-    line2: ShortText | None = None
-    area: ShortText | None = None
-    city: ShortText | None = None
-    region: ShortText | None = None
-    postal_code: Annotated[str, Field(max_length=20)] | None = None
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
-
-    def one_line(self) -> str:
-        """The address as one line, the way a rider reads it."""
-        parts = (self.line1, self.line2, self.area, self.city, self.region, self.postal_code)
-        return ", ".join(p for p in parts if p)
-
-
-class DeliveryIn(Input):
-    """Where and how the order is delivered, and to whom.
-
-    `address` is free text, or structured (stored as given, and as one line in
-    `address` for riders and the chat). `notes` is the older name of `instructions`.
-    """
-
-    method: Literal["delivery", "pickup"] = "delivery"
-    address: LongText | AddressIn | None = None
-    location: Location | None = None
-    instructions: LongText | None = None
-    notes: LongText | None = None
-    recipient_name: ShortText | None = None
-    recipient_phone: Phone | None = None
-    alternate_phone: Phone | None = None
-
-
-class DeliveryUpdate(DeliveryIn):
-    """PATCH /v1/orders/{id} `delivery`: the fields given replace those stored; null clears."""
-
-    method: Literal["delivery", "pickup"] | None = None  # type: ignore[assignment]
 
 
 class OrderItemIn(Input):
@@ -450,46 +399,6 @@ class StatusInfo(Output):
     allowed_transitions: list[OrderStatus]
 
 
-# An amount in minor units given in a query string (text, so not strict like body amounts).
-QueryAmount = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
-
-
-class OrderFilters(Input):
-    """Filters shared by the order list and the export; lists are comma-separated."""
-
-    status: CommaList[OrderStatus] | None = None
-    active: bool | None = None  # neither delivered, cancelled nor refunded (false: the rest)
-    payment_status: CommaList[PaymentStatus] | None = None
-    fulfillment_status: CommaList[FulfillmentStatus] | None = None
-    channel: CommaList[Channel] | None = None
-    source: Source | None = None
-    external_id: ExternalId | None = None
-    customer_phone: Phone | None = None
-    customer_email: Annotated[str, Field(max_length=320)] | None = None
-    total_gte: QueryAmount | None = None
-    total_lte: QueryAmount | None = None
-    created_after: UtcDateTime | None = None
-    created_before: UtcDateTime | None = None
-    updated_after: UtcDateTime | None = None
-    updated_before: UtcDateTime | None = None
-    q: Annotated[str, Field(max_length=200)] | None = None
-
-
-OrderSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "total", "-total"]
-
-
-class ListParams(OrderFilters):
-    """GET /v1/orders query parameters."""
-
-    limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
-    # A leading "-" sorts descending; ties are broken by the order number. Unset: newest
-    # first by order number (the order orders were placed in).
-    sort: OrderSort | None = None
-    include: Literal["total_count"] | None = None
-    expand: CommaList[Literal["payments", "refunds", "fulfillments", "returns"]] | None = None
-
-
 class TimelineList(Output):
     """The entries of an order's timeline, oldest first."""
 
@@ -517,11 +426,3 @@ class CustomerList(Output):
     object: Literal["list"] = "list"
     data: list[CustomerOut]
     has_more: bool
-
-
-class CustomerParams(Input):
-    """GET /v1/customers query parameters."""
-
-    limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
-    q: Annotated[str, Field(max_length=200)] | None = None

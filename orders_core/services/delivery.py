@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orders_core.delivery_schemas import AddressIn, DeliveryIn, DeliveryUpdate
 from orders_core.domain import OrderStatus
 from orders_core.errors import Conflict
 from orders_core.events import add_timeline, emit
 from orders_core.models import Order, utcnow
-from orders_core.schemas import AddressIn, DeliveryIn, DeliveryUpdate
 
 # Until a rider has it, the delivery details can still change.
 EDITABLE = frozenset(

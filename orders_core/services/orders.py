@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from orders_core.delivery_schemas import DeliveryUpdate
 from orders_core.domain import (
     FORWARD,
     CancelReason,
@@ -32,7 +33,6 @@ from orders_core.models import (
 )
 from orders_core.schemas import (
     CancelIn,
-    DeliveryUpdate,
     FulfillmentIn,
     OrderUpdate,
     TimelineEventIn,

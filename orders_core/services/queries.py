@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from orders_core.domain import FINISHED_STATUSES, PaymentStatus
 from orders_core.errors import DomainError
 from orders_core.models import Customer, Order, OrderItem
-from orders_core.schemas import CustomerParams, ListParams, OrderFilters
+from orders_core.query_schemas import CustomerParams, ListParams, OrderFilters
 from orders_core.services.orders import parse_order_number
 from orders_core.services.search import like_pattern, search_condition
 

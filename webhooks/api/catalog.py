@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from orders_core.presenters import customer_out, product_out
+from orders_core.query_schemas import CustomerParams
 from orders_core.schemas import (
     CustomerList,
     CustomerOut,
-    CustomerParams,
     DeletedOut,
     ProductIn,
     ProductList,

@@ -21,14 +21,13 @@ from orders_core.presenters import (
     refund_out,
     timeline_out,
 )
+from orders_core.query_schemas import ListParams, OrderFilters
 from orders_core.schemas import (
     CancelIn,
     FulfillmentIn,
     FulfillmentOut,
     HoldIn,
-    ListParams,
     OrderCreate,
-    OrderFilters,
     OrderList,
     OrderOut,
     OrderUpdate,

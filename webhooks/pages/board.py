@@ -19,7 +19,7 @@ from orders_core.domain import (
     format_money,
 )
 from orders_core.models import Customer, Message, Order, OrderItem, Tenant
-from orders_core.schemas import ListParams
+from orders_core.query_schemas import ListParams
 from orders_core.services.queries import list_orders
 from orders_core.services.stats import order_stats
 from orders_core.services.tenants import tenant_settings
