@@ -203,7 +203,7 @@ def remind_unpaid(database: Database, *, now: datetime) -> int:
         conditions=lambda tenant, minutes: [
             Order.tenant_id == tenant.id,
             Order.status == OrderStatus.CONFIRMED,
-            Order.payment_status == PaymentStatus.UNPAID,
+            Order.payment_status.in_((PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID)),
             Order.status_changed_at <= now - timedelta(minutes=minutes),
         ],
         notice_of=wording.unpaid_reminder,

@@ -145,6 +145,14 @@ def test_unpaid_confirmed_orders_remind_the_customer_once(h: Harness, tenant: Te
     )
 
 
+def test_a_part_paid_order_is_reminded_of_the_rest(h: Harness, tenant: TenantInfo) -> None:
+    _set(h, tenant, unpaid_reminder_minutes=60)
+    _aged_order(h, tenant, "confirmed", 90, payment={"amount": 200000})
+    assert _run(h, remind_unpaid) == 1
+    [body] = [b for b in _to(h, f"whatsapp:{CUSTOMER}") if "reminder" in b]
+    assert "waiting for payment of ₦5,000" in body
+
+
 def test_quiet_hours_hold_customer_reminders_until_morning(h: Harness, tenant: TenantInfo) -> None:
     _set(h, tenant, unpaid_reminder_minutes=60)
     h.now = datetime(2026, 3, 10, 21, 30, tzinfo=UTC)  # 22:30 in Lagos
