@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, and_, false, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from orders_core.checkout_schemas import (
@@ -29,6 +28,7 @@ from orders_core.errors import Conflict, DuplicateExternalId, NotFound, Validati
 from orders_core.events import add_timeline
 from orders_core.models import Checkout, CheckoutStatus, Order, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate
+from orders_core.services.external_ids import add_once
 from orders_core.services.orders import merge_metadata
 from orders_core.services.placing import place_order
 
@@ -353,15 +353,7 @@ def _not_open(checkout: Checkout, status: CheckoutStatus, verb: str) -> Checkout
 
 def _add_once(session: Session, checkout: Checkout) -> None:
     """Insert a checkout that carries an integrator's id; a second one with it is a 409."""
-    existing = _by_external_id(session, checkout)
-    if existing is None:
-        try:
-            with session.begin_nested():
-                session.add(checkout)
-        except IntegrityError:
-            existing = _by_external_id(session, checkout)
-            if existing is None:
-                raise
+    existing = add_once(session, checkout, lambda: _by_external_id(session, checkout))
     if existing is not None:
         raise DuplicateExternalId(
             f"A checkout with external_id {checkout.external_id!r} from source "

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders_core.domain import (
@@ -24,6 +23,7 @@ from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate, PaymentIn
 from orders_core.services.customers import upsert_customer
 from orders_core.services.delivery import delivery_doc
+from orders_core.services.external_ids import add_once
 from orders_core.services.options import line_options
 from orders_core.services.orders import STATUS_TITLES, stamp_status, status_entry
 from orders_core.services.payments import record_payment
@@ -230,15 +230,7 @@ def _start_in(
 
 def _add_once(session: Session, order: Order) -> None:
     """Insert an order that carries an integrator's id; a second one with it is a 409."""
-    existing = _by_external_id(session, order)
-    if existing is None:
-        try:
-            with session.begin_nested():
-                session.add(order)
-        except IntegrityError:  # the same id committed a moment ago by a concurrent request
-            existing = _by_external_id(session, order)
-            if existing is None:
-                raise
+    existing = add_once(session, order, lambda: _by_external_id(session, order))
     if existing is not None:
         raise DuplicateExternalId(
             f"An order with external_id {order.external_id!r} from source {order.source!r} "
