@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import replies, wording
+from bot import opening, replies, wording
 from bot.cart import dump_cart, load_cart
 from bot.cart_steps import CartSteps
 from bot.chat_step import Incoming, SharedLocation, State
@@ -201,7 +201,8 @@ def respond(
     )
     notices = []
     idle = now - conversation.last_activity_at
-    if (step.lines or step.state != State.BROWSING) and idle > cart_ttl:
+    held = opening.HOLD_KEY in step.data  # kept for opening, however long that is
+    if (step.lines or step.state != State.BROWSING) and idle > cart_ttl and not held:
         step.lines, step.state = [], State.BROWSING
         if checkout is not None:
             expire_chat_cart(checkout, now)

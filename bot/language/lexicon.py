@@ -188,11 +188,33 @@ def available_packs() -> tuple[str, ...]:
 
 @cache
 def pack_data(code: str) -> Mapping[str, Any]:
-    """The raw data of one pack; KeyError when there is no such pack."""
-    path = resources.files("bot.language") / "packs" / f"{code}.toml"
+    """The raw data of one pack; KeyError when there is no such pack.
+
+    A pack is `packs/<code>.toml` plus any `packs/<code>/<topic>.toml` (a feature's words and
+    replies kept apart), whose tables are merged into the main file's; a key given twice is
+    a ValueError.
+    """
+    folder = resources.files("bot.language") / "packs"
+    path = folder / f"{code}.toml"
     if not path.is_file():
         raise KeyError(code)
-    return MappingProxyType(tomllib.loads(path.read_text(encoding="utf-8")))
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    topics = folder / code
+    if topics.is_dir():
+        for part in sorted(topics.iterdir(), key=lambda p: p.name):
+            if part.name.endswith(".toml"):
+                _merge(data, tomllib.loads(part.read_text(encoding="utf-8")), f"{code}/{part.name}")
+    return MappingProxyType(data)
+
+
+def _merge(into: dict[str, Any], extra: Mapping[str, Any], where: str) -> None:
+    for table, values in extra.items():
+        have = into.setdefault(table, {})
+        if not isinstance(have, dict) or not isinstance(values, dict):
+            raise ValueError(f"{where}: {table} must be a table")
+        if clash := have.keys() & values.keys():
+            raise ValueError(f"{where}: {table}.{sorted(clash)[0]} is already defined")
+        have.update(values)
 
 
 @cache

@@ -126,15 +126,17 @@ def test_a_customer_back_after_opening_orders_without_waiting_for_the_job(
     assert ask_at_opening(database, now=clock.now) == 0
 
 
-def test_an_expired_held_cart_is_not_asked_about_at_opening(
+def test_a_held_cart_outlives_the_idle_limit_until_opening(
     whatsapp: WhatsApp, database: Database, tenant: TenantInfo, clock: Clock
 ) -> None:
     set_tenant(database, tenant, opening_hours=EVENINGS)
     hold_suya(whatsapp)
-    clock.now = OPENING.replace(hour=16)  # hours later: the held cart expired
-    assert "1 × Chapman" in whatsapp.send("1 chapman").text
-    assert ask_at_opening(database, now=OPENING) == 0
-    assert HOLD_KEY not in chat(database).data
+    clock.now = OPENING.replace(hour=16)  # hours later, past the cart's idle limit
+    reply = whatsapp.send("1 chapman").text
+    assert "1 × Beef Suya" in reply and "1 × Chapman" in reply
+    assert "expired" not in reply
+    assert HOLD_KEY in chat(database).data
+    assert ask_at_opening(database, now=OPENING) == 1
 
 
 def test_pause_says_its_message_and_resuming_asks_the_customer(
