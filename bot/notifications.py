@@ -77,6 +77,12 @@ def status_notice(
     return Notice(f"order.{status}", body, variables)
 
 
+def ready_notice(order: dict[str, Any], business: str, minutes: int, lang: str = "en") -> Notice:
+    """The customer's message when staff promise the order ready in `minutes`."""
+    body = f"{business}: " + say(lang, "ready_in", number=_number(order), minutes=minutes)
+    return Notice("order.eta", body, _variables(order, business, minutes=str(minutes)))
+
+
 def hold_notice(
     order: dict[str, Any], business: str, reason: str | None, lang: str = "en"
 ) -> Notice:

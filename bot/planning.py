@@ -80,6 +80,7 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
     order.status_changed: one message per new status (on hold with its reason, and back on);
     cancellation is said by order.cancelled,
     except a chat order the customer cancelled in the chat, where the bot's reply said it.
+    order.updated: only a ready time staff promised (`CONFIRM 1042 30`, `ETA 1042 45`).
     fulfillment.created: only a partial dispatch (a complete one moves the status, which says it).
     return.*: requested, received and rejected; a refunded return is said by its refund.created.
     """
@@ -100,6 +101,8 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
         return wording.resumed_notice(order, business, lang)
     if kind == "order.status_changed":
         return wording.status_notice(order, business, _tracking_url(data), lang)
+    if kind == "order.updated" and data.get("ready_in_minutes"):
+        return wording.ready_notice(order, business, int(data["ready_in_minutes"]), lang)
     if kind == "order.cancelled":
         by_chat = str(data.get("actor") or "").startswith("customer:")
         if by_chat and order.get("channel") in CHAT_CHANNELS:

@@ -225,7 +225,7 @@ def _apply(
         transition(session, order, TARGETS[command.action], actor=actor)
         minutes = parse_minutes(command.rest) if command.action == "confirm" else None
         if minutes is not None:
-            promise_ready(session, tenant, order, minutes, actor=actor, now=now)
+            promise_ready(session, order, minutes, actor=actor, now=now)
             return replies.staff_done(order) + "\n" + staff_replies.staff_eta(order, minutes)
     return replies.staff_done(order)
 
@@ -243,7 +243,7 @@ def _eta(
         )
     if order.status not in OPEN_STATUSES or order.status == OrderStatus.ON_HOLD:
         return f"Order #{order.number} is {order.status.replace('_', ' ')}: no ready time to give."
-    promise_ready(session, tenant, order, minutes, actor=actor, now=now)
+    promise_ready(session, order, minutes, actor=actor, now=now)
     return staff_replies.staff_eta(order, minutes)
 
 
