@@ -26,11 +26,10 @@ from sqlalchemy.orm import Session
 from bot.cart import CartLine
 from bot.language.replies import say
 from bot.outbound import queue_message
-from bot.reminders import in_quiet_hours
 from bot.wording import cart_lines
 from orders_core.db import Database
 from orders_core.models import Checkout, CheckoutStatus, Conversation, Product, Tenant
-from orders_core.opening_hours import is_open, next_opening
+from orders_core.opening_hours import in_quiet_hours, is_open, next_opening
 from orders_core.services.tenants import tenant_settings
 from orders_core.tenant_settings import TenantSettings
 

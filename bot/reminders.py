@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import notifications as wording
 from bot.notifications import Notice
+from bot.opening import HOLD_KEY
 from bot.outbound import queue_message
 from bot.staff import alert_staff
 from orders_core.db import Database
@@ -38,6 +38,7 @@ from orders_core.models import (
     StaffMember,
     Tenant,
 )
+from orders_core.opening_hours import in_quiet_hours
 from orders_core.presenters import order_payload
 from orders_core.schemas import CancelIn
 from orders_core.services.orders import cancel_order
@@ -48,14 +49,6 @@ CART_NUDGE_GAP = timedelta(hours=24)
 MAX_CART_NUDGES = 2
 FEEDBACK_LOOKBACK = timedelta(days=7)  # turning feedback on does not ask about old orders
 AUTO_CANCEL_NOTE = "It was not confirmed in time."
-
-
-def in_quiet_hours(now: datetime, timezone: str, start: int, end: int) -> bool:
-    """True when `now` falls in [start, end) o'clock in `timezone` (wrapping past midnight)."""
-    if start == end:
-        return False
-    hour = now.astimezone(ZoneInfo(timezone)).hour
-    return start <= hour < end if start < end else hour >= start or hour < end
 
 
 def _tenants(session: Session) -> Iterator[tuple[Tenant, TenantSettings]]:
@@ -165,14 +158,16 @@ def _remind_customers(
     notice_of: Callable[[dict[str, Any], str], Notice],
     dedupe_of: Callable[[Tenant, Order], str],
 ) -> int:
-    """Queue one customer message per matching order, once, outside quiet hours."""
+    """Queue one customer message per matching order, once, outside quiet hours and not
+    while staff have taken the customer's conversation over (it waits for the bot)."""
     queued = 0
     with database.write() as session:
         for tenant, settings in list(_tenants(session)):
             minutes = minutes_of(settings)
             if minutes is None or _customer_quiet(tenant, settings, now):
                 continue
-            for order in _locked_orders(session, *conditions(tenant, minutes)):
+            talking = _taken_over(tenant, now)
+            for order in _locked_orders(session, *conditions(tenant, minutes), ~talking):
                 channel = _chat_target(order, settings)
                 if channel is None:
                     continue
@@ -192,6 +187,19 @@ def _remind_customers(
                     variables=notice.variables,
                 )
     return queued
+
+
+def _taken_over(tenant: Tenant, now: datetime) -> ColumnElement[bool]:
+    """The order's customer is talking with staff right now: reminders wait for the bot."""
+    return (
+        select(Conversation.id)
+        .where(
+            Conversation.tenant_id == tenant.id,
+            Conversation.phone == Order.customer_phone,
+            Conversation.taken_over_until > now,
+        )
+        .exists()
+    )
 
 
 def remind_unpaid(database: Database, *, now: datetime) -> int:
@@ -268,7 +276,8 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
 
     The first nudge is inside WhatsApp's window (the customer wrote recently); a second one,
     a day later, goes by the tenant's template or is held as `needs_template`. A
-    conversation being answered right now is skipped (its row is locked) until the next run.
+    conversation being answered right now is skipped (its row is locked) until the next run;
+    one staff have taken over, or a cart kept for opening, is not nudged.
     """
     queued = 0
     with database.write() as session:
@@ -279,18 +288,24 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
             if _customer_quiet(tenant, settings, now):
                 continue
             rows = session.execute(
-                select(Checkout, Conversation.phone)
+                select(Checkout, Conversation.phone, Conversation.data)
                 .join(Conversation, Conversation.id == Checkout.conversation_id)
                 .where(
                     Checkout.tenant_id == tenant.id,
                     Checkout.status == CheckoutStatus.OPEN.value,
                     Checkout.last_activity_at <= now - timedelta(minutes=minutes),
+                    or_(
+                        Conversation.taken_over_until.is_(None),
+                        Conversation.taken_over_until <= now,
+                    ),
                 )
                 .order_by(Checkout.id)
                 .with_for_update(skip_locked=True, of=Conversation)
             ).all()
-            carts = _cart_items(session, tenant, [checkout for checkout, _ in rows])
-            for (checkout, phone), cart in zip(rows, carts, strict=True):
+            # A cart kept for opening is asked about at opening (bot.opening), not nudged.
+            rows = [row for row in rows if HOLD_KEY not in (row.data or {})]
+            carts = _cart_items(session, tenant, [checkout for checkout, _, _ in rows])
+            for (checkout, phone, _), cart in zip(rows, carts, strict=True):
                 prefix = (
                     f"abandoned-cart:{tenant.id}:{phone}:"
                     f"{int(checkout.last_activity_at.timestamp())}"

@@ -142,3 +142,11 @@ def refuse_when_closed(settings: TenantSettings, now: datetime, timezone: str) -
             "paused": settings.orders_paused,
         },
     )
+
+
+def in_quiet_hours(now: datetime, timezone: str, start: int, end: int) -> bool:
+    """True when `now` falls in [start, end) o'clock in `timezone` (wrapping past midnight)."""
+    if start == end:
+        return False
+    hour = now.astimezone(ZoneInfo(timezone)).hour
+    return start <= hour < end if start < end else hour >= start or hour < end

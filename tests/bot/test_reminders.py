@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.opening import HOLD_KEY
 from bot.reminders import (
     ask_feedback,
-    in_quiet_hours,
     nudge_abandoned_carts,
     remind_pending,
     remind_unpaid,
 )
 from orders_core.db import Database
-from orders_core.models import Customer, Order
+from orders_core.models import Conversation, Customer, Order
+from orders_core.opening_hours import in_quiet_hours
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
 from tests.bot.chat_cart import seed_cart
@@ -239,6 +240,44 @@ def test_a_cart_from_an_sms_customer_is_nudged_by_sms(h: Harness, tenant: Tenant
         (sms_customer, "+2348000000099"),
         (f"whatsapp:{CUSTOMER}", f"whatsapp:{tenant.whatsapp}"),
     ]
+
+
+def _take_over(h: Harness, tenant: TenantInfo, minutes: int) -> None:
+    """Staff talk with CUSTOMER for the next `minutes` (as a staff REPLY does)."""
+    with h.database.write() as session:
+        conversation = session.scalar(
+            select(Conversation).where(
+                Conversation.tenant_id == tenant.id, Conversation.phone == CUSTOMER
+            )
+        )
+        if conversation is None:
+            conversation = Conversation(
+                tenant_id=tenant.id, phone=CUSTOMER, last_activity_at=h.now, created_at=h.now
+            )
+            session.add(conversation)
+        conversation.taken_over_until = h.now + timedelta(minutes=minutes)
+
+
+def test_reminders_wait_while_staff_talk_with_the_customer(h: Harness, tenant: TenantInfo) -> None:
+    _set(h, tenant, unpaid_reminder_minutes=60)
+    _aged_order(h, tenant, "confirmed", 90)
+    _cart(h, tenant, 61)
+    _take_over(h, tenant, 30)
+
+    assert _run(h, remind_unpaid) == 0
+    assert _run(h, nudge_abandoned_carts) == 0
+
+    h.advance(minutes=31)  # the takeover ran out: the bot (and its reminders) are back
+    assert _run(h, remind_unpaid) == 1
+    assert _run(h, nudge_abandoned_carts) == 1
+
+
+def test_a_cart_kept_for_opening_is_not_nudged(h: Harness, tenant: TenantInfo) -> None:
+    with h.database.write() as session:
+        seed_cart(session, tenant.id, CUSTOMER, {"prod_jollof": 2},
+                  data={HOLD_KEY: {"at": "2026-03-10T23:00:00+00:00"}},
+                  last_activity_at=h.now - timedelta(hours=5))  # fmt: skip
+    assert _run(h, nudge_abandoned_carts) == 0
 
 
 def test_empty_or_browsing_conversations_are_not_nudged(h: Harness, tenant: TenantInfo) -> None:
