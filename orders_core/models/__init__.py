@@ -14,6 +14,7 @@ from orders_core.models.orders import (
 )
 from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
 from orders_core.models.returns import Return, ReturnLine
+from orders_core.models.staff_accounts import StaffAccount, StaffRole
 from orders_core.models.tenants import ApiKey, StaffMember, Tenant
 from orders_core.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -35,7 +36,9 @@ __all__ = [
     "Refund",
     "Return",
     "ReturnLine",
+    "StaffAccount",
     "StaffMember",
+    "StaffRole",
     "Tenant",
     "TimelineEvent",
     "WebhookDelivery",

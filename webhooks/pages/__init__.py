@@ -1,4 +1,5 @@
-"""Server-rendered pages: the simulator and the order board."""
+"""Server-rendered pages: the simulator, the order board, the kitchen, the menu, the shop's
+hours and the staff accounts."""
 
 from __future__ import annotations
 
@@ -8,28 +9,38 @@ from werkzeug.exceptions import HTTPException
 
 from orders_core.errors import DomainError
 from webhooks.errors import HTTP_CODES, error_response
-from webhooks.pages import dashboard, kitchen, shop_status, simulator
+from webhooks.pages import access, dashboard, kitchen, menu, shop_status, simulator, staff
 from webhooks.pages.filters import register_filters
-from webhooks.pages.signin import csrf_token
+from webhooks.pages.signin import csrf_token, current
 
 bp = Blueprint("pages", __name__)
 bp.register_blueprint(dashboard.bp)
 bp.register_blueprint(kitchen.bp)
 bp.register_blueprint(shop_status.bp)
+bp.register_blueprint(menu.bp)
+bp.register_blueprint(staff.bp)
 bp.register_blueprint(simulator.bp)
 bp.record_once(lambda state: register_filters(state.app))
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    """The simulator when messages stay local, else the order board."""
-    target = "simulator.page" if simulator.simulator_enabled() else "dashboard.board"
-    return redirect(url_for(f".{target}"))
+    """The simulator when messages stay local, else the order board (the kitchen's screen
+    for the kitchen)."""
+    if simulator.simulator_enabled():
+        return redirect(url_for(".simulator.page"))
+    who = current()
+    return redirect(access.landing(who) if who else url_for(".dashboard.board"))
 
 
 @bp.app_context_processor
 def _template_helpers() -> dict[str, object]:
-    return {"csrf_token": csrf_token, "simulator_enabled": simulator.simulator_enabled}
+    return {
+        "csrf_token": csrf_token,
+        "simulator_enabled": simulator.simulator_enabled,
+        "can": access.can,
+        "signed_in": current,
+    }
 
 
 def _error_page(status: int, message: str) -> ResponseReturnValue:

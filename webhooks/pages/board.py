@@ -25,7 +25,7 @@ from orders_core.services.stats import order_stats
 from orders_core.services.tenants import tenant_settings
 from orders_core.stats_schemas import StatsParams
 from orders_core.tenant_settings import TenantSettings
-from webhooks.pages.kitchen_tickets import level_for, order_notes
+from webhooks.pages.kitchen_tickets import level_for, order_notes, ready_text
 
 COLUMN_TITLES = {
     OrderStatus.PENDING: "New",
@@ -126,6 +126,7 @@ class Card:
     notes: tuple[str, ...] = ()
     level: str = "ok"  # how long it has waited: "ok", "amber", "red" (open orders only)
     unreachable: str | None = None  # why the customer will not be told, if they will not
+    ready: str | None = None  # the promised ready time: "ready ~19:45 (in 12 min)"
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,12 @@ def _line(item: OrderItem) -> str:
     return text + (f" ({item.note})" if item.note else "")
 
 
-def card(order: Order, now: datetime, unreachable: str | None = None) -> Card:
+def card(
+    order: Order, now: datetime, unreachable: str | None = None, timezone: str = "UTC"
+) -> Card:
     """The board's view of an order: who, what, how much, how old, where to, its notes,
-    what can be done, and (`unreachable`) why the customer will not hear of it."""
+    what can be done, (`unreachable`) why the customer will not hear of it, and the ready
+    time staff promised while it is open (in the business's `timezone`)."""
     status = OrderStatus(order.status)
     held_from = OrderStatus(order.held_from) if order.held_from else None
     forward = [s for s in allowed_transitions(status, held_from) if s != OrderStatus.CANCELLED]
@@ -190,6 +194,7 @@ def card(order: Order, now: datetime, unreachable: str | None = None) -> Card:
         if status in OPEN_FOR_TIMER
         else "ok",
         unreachable=unreachable,
+        ready=ready_text(order.ready_at, now, timezone) if status in OPEN_FOR_TIMER else None,
     )
 
 
@@ -283,8 +288,14 @@ def columns(session: Session, tenant_id: int, filters: dict[str, str]) -> list[C
         )
         found.append((status, list_orders(session, tenant_id, params)[0]))
     quiet = silences(session, tenant_id, [o for _, orders in found for o in orders], now)
+    tenant = session.get(Tenant, tenant_id)
+    zone = tenant.timezone if tenant is not None else "UTC"
     return [
-        Column(status.value, COLUMN_TITLES[status], [card(o, now, quiet.get(o.id)) for o in orders])
+        Column(
+            status.value,
+            COLUMN_TITLES[status],
+            [card(o, now, quiet.get(o.id), zone) for o in orders],
+        )
         for status, orders in found
     ]
 

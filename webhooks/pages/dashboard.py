@@ -29,51 +29,89 @@ from orders_core.models import Conversation, Message, Order, TimelineEvent
 from orders_core.schemas import CancelIn, PaymentIn
 from orders_core.services import orders as use
 from orders_core.services import payments as money
+from orders_core.services.staff_accounts import account_choices
 from orders_core.services.tenants import get_tenant
 from orders_core.tenant_settings import TenantSettings
 from webhooks.context import db, tenant_id
-from webhooks.errors import error_response
-from webhooks.pages import board
-from webhooks.pages.signin import check_csrf, sign_in, sign_out, signed_in_tenant
+from webhooks.pages import access, board
+from webhooks.pages.signin import (
+    current,
+    pending_choices,
+    sign_in,
+    sign_in_with_password,
+    sign_out,
+    start_account,
+)
+from webhooks.pages.signin_limits import allow_attempt
 from webhooks.twilio import now as clock_now
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 ACTOR = "dashboard"
-OPEN_VIEWS = {"login"}
 
 
 @bp.before_request
 def _guard() -> ResponseReturnValue | None:
-    """Every view but the login form needs a live sign-in; every POST needs the CSRF token."""
-    check_csrf()
-    if (request.endpoint or "").rsplit(".", 1)[-1] in OPEN_VIEWS:
-        return None
-    if signed_in_tenant() is not None:
-        return None
-    if request.path.startswith("/dashboard/api/"):
-        return error_response(401, "unauthorized", "Sign in to the dashboard first")
-    return redirect(url_for(".login", next=request.full_path.rstrip("?")))
+    """A live sign-in with a role allowed here, and the CSRF token on every POST."""
+    return access.guard()
 
 
 def _safe_next(target: str | None) -> str:
-    """`target` if it is a path inside the dashboard, else the board (no open redirects)."""
+    """`target` if it is a path inside the dashboard, else where the signed-in role starts
+    (no open redirects)."""
     if target and not any(c in target for c in "\r\n\\"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard"):
             return target
-    return url_for(".board")
+    who = current()
+    return access.landing(who) if who else url_for(".board")
+
+
+WRONG_PASSWORD = "The email or password is wrong."
+WRONG_KEY = "That key is not valid or has been revoked."
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """The sign-in form; a live API key of the business opens the board."""
+    """The sign-in form: a staff account's email and password, or the business's API key."""
+    if request.method == "GET":
+        return render_template("dashboard/login.html", next=request.args.get("next", ""))
+    next_page = request.form.get("next", "")
+    with_key = "api_key" in request.form
+    email = "" if with_key else request.form.get("email", "")
+    if not allow_attempt(email):
+        flash("Too many sign-in attempts. Wait a minute and try again.", "error")
+        return render_template("dashboard/login.html", next=next_page, email=email), 429
+    if with_key:
+        if sign_in(request.form["api_key"]):
+            return redirect(_safe_next(next_page), 303)
+        flash(WRONG_KEY, "error")
+        return render_template("dashboard/login.html", next=next_page, use_key=True), 401
+    found = sign_in_with_password(email, request.form.get("password", ""))
+    if len(found) == 1:
+        return redirect(_safe_next(next_page), 303)
+    if found:
+        return redirect(url_for(".choose", next=next_page), 303)
+    flash(WRONG_PASSWORD, "error")
+    return render_template("dashboard/login.html", next=next_page, email=email), 401
+
+
+@bp.route("/login/choose", methods=["GET", "POST"])
+def choose() -> ResponseReturnValue:
+    """Which business to open, for an email with accounts at several (after its password)."""
+    ids = pending_choices()
+    if not ids:
+        return redirect(url_for(".login"))
     if request.method == "POST":
-        if sign_in(request.form.get("api_key", "")):
+        wanted = request.form.get("account", type=int)
+        if wanted in ids and start_account(wanted):
             return redirect(_safe_next(request.form.get("next")), 303)
-        flash("That key is not valid or has been revoked.", "error")
-        return render_template("dashboard/login.html", next=request.form.get("next", "")), 401
-    return render_template("dashboard/login.html", next=request.args.get("next", ""))
+        flash("Choose one of the businesses listed.", "error")
+    with db().read() as session:
+        options = account_choices(session, ids)
+    return render_template(
+        "dashboard/choose.html", options=options, next=request.args.get("next", "")
+    )
 
 
 @bp.post("/logout")
@@ -125,7 +163,7 @@ def order_page(order_id: str) -> ResponseReturnValue:
             tenant=tenant,
             order=order,
             taken_over_until=_taken_over_until(session, tenant.id, order.customer_phone),
-            card=board.card(order, datetime.now(UTC)),
+            card=board.card(order, datetime.now(UTC), timezone=tenant.timezone),
             events=events,
             messages=messages,
             money=lambda amount: format_money(amount, order.currency),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -48,6 +49,7 @@ class Ticket:
     next_status: str
     next_label: str
     due: str | None  # the balance still to collect, for an order not fully paid
+    ready: str | None = None  # when staff promised it ready: "ready ~19:45 (in 12 min)"
 
 
 def level_for(minutes: int) -> str:
@@ -55,6 +57,20 @@ def level_for(minutes: int) -> str:
     if minutes >= RED_MINUTES:
         return "red"
     return "amber" if minutes >= AMBER_MINUTES else "ok"
+
+
+def ready_text(ready_at: datetime | None, now: datetime, timezone: str) -> str | None:
+    """The time staff promised the order ready (CONFIRM 1042 30) in the business's zone, with
+    how far off it is: "ready ~19:45 (in 12 min)", "(now)", "(5 min late)"; None if none."""
+    if ready_at is None:
+        return None
+    clock = ready_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    seconds = int((ready_at - now).total_seconds())
+    if seconds >= 60:
+        return f"ready ~{clock} (in {-(-seconds // 60)} min)"
+    if seconds > -60:
+        return f"ready ~{clock} (now)"
+    return f"ready ~{clock} ({-seconds // 60} min late)"
 
 
 def ready_status(order: Order) -> OrderStatus:
@@ -78,8 +94,8 @@ def order_notes(order: Order) -> list[str]:
     return [str(n).strip() for n in found if n and str(n).strip()]
 
 
-def ticket(order: Order, now: datetime) -> Ticket:
-    """The kitchen's view of an order."""
+def ticket(order: Order, now: datetime, timezone: str = "UTC") -> Ticket:
+    """The kitchen's view of an order (`timezone`: the business's, for the ready time)."""
     minutes = max(0, int((now - order.created_at).total_seconds()) // 60)
     pickup = (order.delivery or {}).get("method") == "pickup"
     preparing = order.status == OrderStatus.PREPARING
@@ -99,6 +115,7 @@ def ticket(order: Order, now: datetime) -> Ticket:
         next_status="ready" if preparing else OrderStatus.PREPARING.value,
         next_label="Ready" if preparing else "Start preparing",
         due=format_money(due, order.currency) if due > 0 else None,
+        ready=ready_text(order.ready_at, now, timezone),
     )
 
 

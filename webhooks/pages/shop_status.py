@@ -1,5 +1,6 @@
-"""/dashboard/shop: whether the business takes orders now, and the pause switch (kitchen busy)
-with the message customers are told while it is on."""
+"""/dashboard/shop: whether the business takes orders now, its opening hours and closed dates
+(the owner edits them), and the pause switch (kitchen busy) with the message customers are told
+while it is on."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from orders_core.errors import DomainError
 from orders_core.opening_hours import WEEKDAYS, is_open, next_opening
 from orders_core.services.tenants import get_tenant, tenant_settings, update_tenant_settings
 from orders_core.tenant_settings import TenantSettings
 from webhooks.context import db, tenant_id
-from webhooks.pages.signin import check_csrf, signed_in_tenant
+from webhooks.pages import access, shop_form
 from webhooks.twilio import now as clock_now
 
 bp = Blueprint("shop", __name__, url_prefix="/dashboard/shop")
@@ -25,11 +27,8 @@ MAX_MESSAGE = 300
 
 @bp.before_request
 def _guard() -> ResponseReturnValue | None:
-    """Like the rest of the dashboard: a live sign-in for every view, CSRF on every POST."""
-    check_csrf()
-    if signed_in_tenant() is not None:
-        return None
-    return redirect(url_for("pages.dashboard.login", next=request.full_path.rstrip("?")))
+    """A live sign-in with a role allowed here, and the CSRF token on every POST."""
+    return access.guard()
 
 
 def status_line(settings: TenantSettings, now: datetime, timezone: str) -> str:
@@ -52,9 +51,8 @@ def hours_rows(settings: TenantSettings) -> list[tuple[str, str]]:
     return [(DAY_NAMES[day], ", ".join(hours.get(day, [])) or "Closed") for day in WEEKDAYS]
 
 
-@bp.get("")
-def page() -> ResponseReturnValue:
-    """The shop's status, its hours and closed dates, and the pause switch."""
+def _render(status: int = 200, errors: dict[str, str] | None = None,
+            typed: dict[str, str] | None = None) -> ResponseReturnValue:  # fmt: skip
     with db().read() as session:
         tenant = get_tenant(session, tenant_id())
         settings = tenant_settings(tenant)
@@ -64,8 +62,47 @@ def page() -> ResponseReturnValue:
             settings=settings,
             status=status_line(settings, clock_now(), tenant.timezone),
             hours=hours_rows(settings),
+            fields=typed or shop_form.form_values(settings),
+            days=[(day, DAY_NAMES[day]) for day in WEEKDAYS],
+            errors=errors or {},
             max_message=MAX_MESSAGE,
-        )
+        ), status
+
+
+@bp.get("")
+def page() -> ResponseReturnValue:
+    """The shop's status, its hours and closed dates (editable), and the pause switch."""
+    return _render()
+
+
+@bp.post("/hours")
+def save_hours() -> ResponseReturnValue:
+    """Save the opening hours per weekday (or open all day); a wrong range is shown inline."""
+    typed = {k: v for k, v in request.form.items() if k.startswith("hours_") or k == "always_open"}
+    hours, errors = shop_form.parse_hours(request.form)
+    if errors:
+        return _render(422, errors, {**shop_form.form_values(None), **typed})
+    return _save({"opening_hours": hours}, "Opening hours saved.")
+
+
+@bp.post("/dates")
+def save_dates() -> ResponseReturnValue:
+    """Save the closed dates (one a line); a wrong date is shown inline."""
+    typed = {"closed_dates": request.form.get("closed_dates", "")}
+    dates, errors = shop_form.parse_dates(typed["closed_dates"])
+    if errors:
+        return _render(422, errors, {**shop_form.form_values(None), **typed})
+    return _save({"closed_dates": dates}, "Closed dates saved.")
+
+
+def _save(changes: dict[str, object], done: str) -> ResponseReturnValue:
+    try:
+        with db().write() as session:
+            update_tenant_settings(session, get_tenant(session, tenant_id()), changes)
+    except DomainError as exc:
+        return _render(422, {"form": exc.message})
+    flash(done, "ok")
+    return redirect(url_for(".page"), 303)
 
 
 @bp.post("/pause")
