@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from orders_core.db import Database
 from orders_core.domain import format_money, parse_major_amount
 from orders_core.errors import DomainError
 from orders_core.migrate import upgrade
-from orders_core.models import Tenant
+from orders_core.models import StaffAccount, StaffRole, Tenant
 from orders_core.schemas import ProductIn
 from orders_core.services import catalog
+from orders_core.services import staff_accounts as accounts
 from orders_core.services.options import parse_options_text
 from orders_core.services.tenants import create_api_key, create_tenant, get_tenant, revoke_api_key
 from orders_core.settings import Settings
@@ -55,7 +60,30 @@ def serve(host: str, port: int) -> None:
     """Migrate, seed the demo when empty, and run the web app and the scheduler."""
     from webhooks.serve import run
 
-    run(Settings(), host=host, port=port)
+    settings = Settings()
+    if not _has_staff_accounts(settings):
+        click.echo(FIRST_OWNER_HINT)
+    run(settings, host=host, port=port)
+
+
+FIRST_OWNER_HINT = (
+    "No staff accounts yet: sign in to the dashboard with the API key below, or create the\n"
+    "first owner (the password is asked twice, never printed):\n"
+    "  chatorders staff add --tenant 1 --email you@example.com --name 'Your Name' --role owner\n"
+    "  (`chatorders tenant list` shows the businesses' ids; the demo business is the first)\n"
+)
+
+
+def _has_staff_accounts(settings: Settings) -> bool:
+    """Whether the database has any staff account (False before its first migration)."""
+    database = Database.from_url(settings.database_url)
+    try:
+        with database.read() as session:
+            return accounts.any_accounts(session)
+    except SQLAlchemyError:
+        return False
+    finally:
+        database.dispose()
 
 
 @main.command()
@@ -238,3 +266,94 @@ def product_import(tenant_id: int, path: Path) -> None:
     except (DomainError, ValidationError, ValueError, KeyError) as exc:
         _fail(str(exc))
     click.echo(f"imported {len(done)} products")
+
+
+@main.group()
+def staff() -> None:
+    """Dashboard sign-ins: staff accounts with a role (owner, counter, kitchen)."""
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password from stdin's first line, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        _fail("the two passwords are not the same")
+    return first
+
+
+_TENANT = click.option("--tenant", "tenant_id", required=True, type=int, help="The business's id")
+_EMAIL = click.option("--email", required=True, help="The account's email")
+_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin's first line"
+)
+
+
+@staff.command("add")
+@_TENANT
+@_EMAIL
+@click.option("--name", required=True, help="The person's name, shown on the dashboard")
+@click.option("--role", required=True, type=click.Choice([r.value for r in StaffRole]))
+@_STDIN
+def staff_add(tenant_id: int, email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Add a staff account; the password is asked twice (or read with --password-stdin)."""
+    password = _new_password(password_stdin)
+    try:
+        with _database().write() as session:
+            get_tenant(session, tenant_id)
+            account = accounts.add_account(
+                session, tenant_id, email=email, name=name, role=role, password=password
+            )
+            click.echo(f"added {account.email} ({account.role}) to tenant {tenant_id}")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@staff.command("list")
+@_TENANT
+def staff_list(tenant_id: int) -> None:
+    """Print a business's staff accounts: email, name, role, last sign-in, state."""
+    with _database().read() as session:
+        get_tenant(session, tenant_id)
+        for row in accounts.list_accounts(session, tenant_id):
+            last = row.last_sign_in_at.isoformat(timespec="minutes") if row.last_sign_in_at else "-"
+            state = "disabled" if row.disabled_at else "active"
+            click.echo(f"{row.email}\t{row.name}\t{row.role}\t{last}\t{state}")
+
+
+def _change(tenant_id: int, email: str, change: Callable[[Session, StaffAccount], None]) -> None:
+    try:
+        with _database().write() as session:
+            change(session, accounts.get_account(session, tenant_id, email=email))
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@staff.command("disable")
+@_TENANT
+@_EMAIL
+def staff_disable(tenant_id: int, email: str) -> None:
+    """Stop an account signing in; its open sessions end at their next request."""
+    _change(tenant_id, email, accounts.disable_account)
+    click.echo(f"disabled {email.strip().lower()}")
+
+
+@staff.command("enable")
+@_TENANT
+@_EMAIL
+def staff_enable(tenant_id: int, email: str) -> None:
+    """Let a disabled account sign in again."""
+    _change(tenant_id, email, accounts.enable_account)
+    click.echo(f"enabled {email.strip().lower()}")
+
+
+@staff.command("password")
+@_TENANT
+@_EMAIL
+@_STDIN
+def staff_password(tenant_id: int, email: str, password_stdin: bool) -> None:
+    """Set a new password (asked twice, or --password-stdin); open sessions end."""
+    password = _new_password(password_stdin)
+    _change(tenant_id, email, lambda s, a: accounts.set_password(s, a, password))
+    click.echo(f"new password set for {email.strip().lower()}; its sessions are ended")
