@@ -8,7 +8,7 @@ cases, and returns a reply saying what was understood and what to do next.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Row, Select, select
@@ -16,12 +16,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import opening, replies, wording
+from bot import interactive, opening, replies, wording
 from bot.cart import dump_cart, load_cart
 from bot.cart_steps import CartSteps
 from bot.chat_step import Incoming, SharedLocation, State
 from bot.checkout import CheckoutSteps, location_text, looks_like_address, street_like
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
+from bot.interactive import Content, Tap
 from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
@@ -58,10 +59,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer to a message, and the order it placed or changed, if any."""
+    """The answer to a message, and the order it placed or changed, if any.
+
+    `content`: the approved template to send the answer as (buttons or a list), when the
+    business has one for it; `text` is then its body and the fallback.
+    """
 
     text: str
     order_id: int | None = None
+    content: Content | None = None
 
 
 @dataclass(frozen=True)
@@ -152,12 +158,15 @@ def respond(
     *,
     cart_ttl: timedelta,
     now: datetime,
+    tap: Tap | None = None,
 ) -> Reply:
     """Take one step of the customer's conversation and return the reply.
 
     The customer is created if the lock found none, and updated (WhatsApp profile name,
     last inbound time). A cart idle for longer than `cart_ttl` is dropped first (its
     checkout expires), and the reply says so. The cart is kept as the open checkout.
+    A `tap` (button or list item) is answered as the words it stands for, judged against
+    the cart as it is now; the reply carries buttons or a list when the business has them.
     """
     conversation, customer = chat.conversation, chat.customer
     checkout = _open_checkout(session, chat)
@@ -208,6 +217,8 @@ def respond(
             expire_chat_cart(checkout, now)
             checkout = None
         notices.append(replies.expired_notice(int(cart_ttl.total_seconds() // 60)))
+    if tap is not None:
+        _as_typed(step, tap, notices)
     text = step.run()
     order, lines = step.placed or (None, step.lines)
     opened = save_chat_cart(
@@ -225,7 +236,24 @@ def respond(
     if conversation.data != step.data:
         conversation.data = step.data
     conversation.last_activity_at = now
-    return Reply("\n\n".join([*notices, text]), step.order_id)
+    answer = "\n\n".join([*notices, text])
+    offer = interactive.customer_offer(
+        text=answer, state=step.state, lines=step.lines, data=step.data,
+        by_code=step.by_code, currency=business.tenant.currency,
+    )  # fmt: skip
+    return Reply(answer, step.order_id, interactive.content_for(business.settings, offer))
+
+
+def _as_typed(step: _Step, tap: Tap, notices: list[str]) -> None:
+    """Make the step read a tap as the words it stands for (unknown taps stay as sent)."""
+    command = interactive.customer_command(
+        tap, state=step.state, lines=step.lines, data=step.data, by_code=step.by_code
+    )
+    if command is None:
+        return
+    step.incoming = replace(step.incoming, text=command.text)
+    if command.notice:
+        notices.append(wording.say(step.lang, command.notice))
 
 
 def _open_checkout(session: Session, chat: LockedChat) -> Checkout | None:
@@ -259,7 +287,8 @@ def _open_checkout(session: Session, chat: LockedChat) -> Checkout | None:
 
 def _catalog(products: Sequence[Product]) -> tuple[CatalogEntry, ...]:
     return tuple(
-        CatalogEntry(p.code, p.name, tuple(p.aliases), p.unit_price, p.available) for p in products
+        CatalogEntry(p.code, p.name, tuple(p.aliases), p.unit_price, p.available, p.option_groups)
+        for p in products
     )
 
 
@@ -294,7 +323,7 @@ class _Step(CartSteps, CheckoutSteps):
         intent = parse(self.incoming.text, self.catalog, context)
         if intent.language and not self.data.get("lang_fixed"):
             self.data["lang"] = lexicon(self.packs).replies_language.get(intent.language, "en")
-        answered = self.open_question(intent)
+        answered = self.open_question(intent) or self.fulfilment_reply(intent)
         if answered is not None:
             return answered
         street = street_like(self.incoming.text, self.packs)

@@ -14,14 +14,17 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import interactive
 from bot.conversation import (
     Incoming,
     LockedChat,
+    Reply,
     SharedLocation,
     find_conversation,
     lock_conversation,
     respond,
 )
+from bot.interactive import Tap
 from bot.outbound import blank_row, message_row
 from bot.replies import EMPTY_TWIML, twiml
 from bot.staff import respond_to_staff
@@ -48,6 +51,9 @@ KEPT_FIELDS = (
     "ButtonPayload",
     "ButtonText",
     "ButtonType",
+    "ListId",
+    "ListTitle",
+    "MessageType",
     "Latitude",
     "Longitude",
     "Address",
@@ -92,24 +98,14 @@ def handle_inbound(
         raise BadInbound(f"From is not a phone address: {exc}") from None
     number = _business_number(form.get("To", ""))
     incoming = _incoming(form, channel, phone)
+    tap = interactive.read_tap(form)
     try:
         with db.write() as session:
             business, chat = _lock_chat(session, db, number, phone, now)
-            reply, order_id = _answer(session, business, chat, incoming, settings, now)
-            rows = [_inbound_row(business.tenant, form, incoming, order_id, now)]
-            if reply:  # nothing while staff have taken the chat over
-                rows.append(
-                    message_row(
-                        business.tenant,
-                        to_phone=phone,
-                        channel=channel,
-                        kind="reply",
-                        body=reply,
-                        order_id=order_id,
-                        status="sent",
-                        now=now,
-                    )
-                )
+            reply = _answer(session, business, chat, incoming, tap, settings, now)
+            rows = [_inbound_row(business.tenant, form, incoming, reply.order_id, now)]
+            if reply.text:  # nothing while staff have taken the chat over
+                rows.append(_reply_row(business.tenant, incoming, reply, now))
             # Written last, whole and together: a repeated MessageSid fails here and undoes all.
             try:
                 session.connection().execute(insert(Message.__table__), rows)
@@ -117,7 +113,24 @@ def handle_inbound(
                 raise _Replayed from None
     except _Replayed:
         return EMPTY_TWIML
-    return twiml(reply) if reply else EMPTY_TWIML
+    if reply.content is not None:  # sent through the REST API: TwiML cannot carry a template
+        return EMPTY_TWIML
+    return twiml(reply.text) if reply.text else EMPTY_TWIML
+
+
+def _reply_row(tenant: Tenant, incoming: Incoming, reply: Reply, now: datetime) -> dict[str, Any]:
+    """The recorded answer: sent in the TwiML, or queued for the REST API with its template
+    (its text kept as the body, the fallback if the template is refused)."""
+    fields: dict[str, Any] = {"body": reply.text, "order_id": reply.order_id, "now": now}
+    if reply.content is None:
+        fields["status"] = "sent"
+    else:
+        fields["content_sid"] = reply.content.content_sid
+        fields["content_variables"] = reply.content.variables
+        fields["interactive"] = reply.content.key
+    return message_row(
+        tenant, to_phone=incoming.phone, channel=incoming.channel, kind="reply", **fields
+    )
 
 
 def _business_number(to: str) -> str | None:
@@ -151,33 +164,40 @@ def _answer(
     business: TenantSnapshot,
     chat: LockedChat,
     incoming: Incoming,
+    tap: Tap | None,
     settings: Settings,
     now: datetime,
-) -> tuple[str, int | None]:
+) -> Reply:
     tenant = business.tenant
     if incoming.phone in business.staff_phones:
         chat.conversation.last_activity_at = now
-        text = respond_to_staff(
-            session, tenant, incoming.phone, incoming.text,
+        text = incoming.text
+        if tap is not None:
+            command = interactive.staff_command(session, tenant.id, tap)
+            if command is not None and not command.text:
+                return Reply(command.notice or "")
+            text = command.text if command is not None else text
+        answer = respond_to_staff(
+            session, tenant, incoming.phone, text,
             now=now, takeover_minutes=business.settings.takeover_minutes,
         )  # fmt: skip
-        return text, None
-    result = respond(
+        return Reply(answer)
+    return respond(
         session,
         business,
         chat,
         incoming,
         cart_ttl=timedelta(minutes=settings.cart_ttl_minutes),
         now=now,
+        tap=tap,
     )
-    return result.text, result.order_id
 
 
 def _incoming(form: Mapping[str, str], channel: str, phone: str) -> Incoming:
     return Incoming(
         channel=channel,
         phone=phone,
-        text=(form.get("Body") or form.get("ButtonPayload") or "")[:MAX_TEXT],
+        text=(form.get("Body") or form.get("ButtonText") or form.get("ListTitle") or "")[:MAX_TEXT],
         profile_name=(form.get("ProfileName") or "").strip()[:200] or None,
         has_media=bool(_media(form)),
         location=_location(form),

@@ -23,6 +23,8 @@ SKIPPED = "skipped"  # not sent on purpose (opted out); the reason is in error_m
 FAILED = "failed"  # a permanent error (invalid number, opted out at Twilio)
 DEAD = "dead"  # transient errors until the retries ran out
 UNKNOWN = "unknown"  # a crash mid-send that Twilio could not confirm either way
+# payload key: the template key of a message sent with buttons or a list (its body is the text)
+INTERACTIVE = "interactive"
 
 
 def twilio_address(channel: str, phone: str) -> str:
@@ -51,6 +53,7 @@ class MessageFields(TypedDict, total=False):
     not_before: datetime | None
     template: str | None  # the tenant template to use outside WhatsApp's 24-hour window
     variables: dict[str, str] | None  # the template's values, by name
+    interactive: str | None  # the tenant template key of buttons/a list sent as content_sid
     now: datetime | None  # the caller's clock (default: the real one)
 
 
@@ -73,15 +76,24 @@ def message_row(
         "body": fields.get("body"),
         "content_sid": fields.get("content_sid"),
         "content_variables": fields.get("content_variables"),
-        "payload": {"template": template, "variables": fields.get("variables") or {}}
-        if template
-        else {},
+        "payload": _payload(template, fields.get("variables"), fields.get("interactive")),
         "status": fields.get("status", PENDING),
         "dedupe_key": fields.get("dedupe_key"),
         "next_attempt_at": fields.get("not_before") or now,
         "created_at": now,
         "updated_at": now,
     }
+
+
+def _payload(
+    template: str | None, variables: dict[str, str] | None, interactive: str | None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if template:
+        payload |= {"template": template, "variables": variables or {}}
+    if interactive:
+        payload[INTERACTIVE] = interactive
+    return payload
 
 
 def blank_row() -> dict[str, Any]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.channels import Channel, OutboundMessage, SendError, SendResult
 from bot.message_outcomes import hold_back, note_on_order, record_error, use_template
-from bot.outbound import NEEDS_TEMPLATE, PENDING, SENDING, SKIPPED
+from bot.outbound import INTERACTIVE, NEEDS_TEMPLATE, PENDING, SENDING, SKIPPED
 from bot.planning import TenantCache
 from orders_core.db import Database, is_sqlite
 from orders_core.models import Customer, Message
@@ -192,7 +192,8 @@ def _record(
         with database.write() as session:  # rare: may touch the order's timeline and outbox
             message = session.get(Message, message_id)
             assert message is not None
-            record_error(session, message, outcome, now)
+            if not _as_plain_text(message, outcome, now):
+                record_error(session, message, outcome, now)
         return
     with conn.begin():
         conn.execute(
@@ -225,6 +226,24 @@ def _recording(database: Database) -> Iterator[Connection]:
                     conn.exec_driver_sql("RESET synchronous_commit")
             except DBAPIError:
                 conn.invalidate()  # never back to the pool with the setting still on
+
+
+def _as_plain_text(message: Message, error: SendError, now: datetime) -> bool:
+    """Queue a message whose buttons or list Twilio refused again as its plain text, now.
+
+    Not for a transient error (the same template is retried); True when it was requeued.
+    The refusal stays visible in the payload (`interactive_refused`).
+    """
+    payload = dict(message.payload or {})
+    key = payload.pop(INTERACTIVE, None)
+    if key is None or error.kind == "transient" or not message.body:
+        return False
+    payload["interactive_refused"] = {"key": key, "code": error.code, "message": error.message}
+    message.payload = payload
+    message.content_sid = None
+    message.content_variables = None
+    message.status, message.next_attempt_at, message.updated_at = PENDING, now, now
+    return True
 
 
 def _sent_statement() -> Update:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import replies, staff_replies
+from bot import interactive, replies, staff_replies
 from bot.eta import parse_minutes, promise_ready
+from bot.interactive import Content
 from bot.outbound import queue_message
 from bot.staff_stock import stock_command
 from bot.takeover import ReplyRefused, hand_back, staff_reply
 from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus, parse_major_amount
 from orders_core.errors import DomainError, IllegalTransition, NotFound
-from orders_core.models import Order, Tenant, utcnow
+from orders_core.models import Conversation, Order, Tenant, utcnow
 from orders_core.phones import normalize_phone
 from orders_core.schemas import CancelIn, PaymentIn
 from orders_core.services.orders import (
@@ -27,6 +28,7 @@ from orders_core.services.orders import (
     transition,
 )
 from orders_core.services.payments import record_payment
+from orders_core.services.tenants import tenant_settings
 
 ACTIONS = {
     "confirm": "confirm",
@@ -71,6 +73,8 @@ PAST = {
 _FILLER = frozenset({"order", "for", "delivery", "no", "number"})
 _STOCK = re.compile(r"stock|finish|sold\s*out|run\s*out|ran\s*out", re.IGNORECASE)
 OPEN_LIMIT = 20
+NEW_ORDER_TEMPLATE = "staff.new_order"  # the alert template of a new order (see alert_staff)
+STAFF_WINDOW = timedelta(hours=24)  # WhatsApp's window: buttons only to staff inside it
 _TAKEOVER_WORDS = frozenset({"reply", "bot", "handback"})
 _REPLY = re.compile(
     r"^\s*\*?reply\*?\s+(?:to\s+)?(?:order\s+)?(?P<ref>\S+)\s*(?P<body>.*)$", re.I | re.S
@@ -310,10 +314,14 @@ def alert_staff(
 
     `template` names the tenant template sent instead if WhatsApp refuses free text
     because the staff member has not written in 24 hours. `now` is the caller's clock
-    (default: the real one).
+    (default: the real one). A new-order alert (`template` staff.new_order) goes with
+    Confirm / Reject buttons to staff who wrote within 24 hours, when the business has a
+    `staff.new_order_buttons` template.
     """
     channel = "whatsapp" if tenant.whatsapp_number else "sms"
+    buttons = _alert_buttons(session, tenant, body, channel, template, variables, now)
     for member in tenant.staff:
+        content = buttons.get(member.phone)
         queue_message(
             session,
             tenant,
@@ -327,4 +335,34 @@ def alert_staff(
             variables=variables,
             not_before=now,
             now=now,
+            content_sid=content.content_sid if content else None,
+            content_variables=content.variables if content else None,
+            interactive=content.key if content else None,
         )
+
+
+def _alert_buttons(
+    session: Session,
+    tenant: Tenant,
+    body: str,
+    channel: str,
+    template: str | None,
+    variables: dict[str, str] | None,
+    now: datetime | None,
+) -> dict[str, Content]:
+    """The Confirm / Reject content per staff phone that may get it (inside the window)."""
+    if template != NEW_ORDER_TEMPLATE or channel != "whatsapp" or not tenant.staff:
+        return {}
+    offer = interactive.staff_offer(body, (variables or {}).get("order_number"))
+    content = interactive.content_for(tenant_settings(tenant), offer)
+    if content is None:
+        return {}
+    since = (now or utcnow()) - STAFF_WINDOW
+    recent = session.scalars(
+        select(Conversation.phone).where(
+            Conversation.tenant_id == tenant.id,
+            Conversation.phone.in_([member.phone for member in tenant.staff]),
+            Conversation.last_activity_at > since,
+        )
+    )
+    return {phone: content for phone in recent}

@@ -33,6 +33,15 @@ def seed_demo(session: Session) -> NewApiKey | None:
         timezone="Africa/Lagos",
         whatsapp_number=DEMO_WHATSAPP,
         staff=[DEMO_STAFF],
+        # Local stand-ins for approved Content templates, so the simulator shows buttons
+        # and lists (bot/content_templates.py describes each key's buttons and variables).
+        settings={"templates": {
+            "chat.cart_summary": {"content_sid": "HX" + "c1" * 16, "variables": ["body", "cart"]},
+            "chat.did_you_mean": {"content_sid": "HX" + "d1" * 16, "variables": [
+                "body", "item_1", "code_1", "price_1", "item_2", "code_2", "price_2"]},
+            "staff.new_order_buttons": {
+                "content_sid": "HX" + "5b" * 16, "variables": ["body", "order_number"]},
+        }},  # fmt: skip
     )
     import_menu(session, tenant.id, demo_menu())
     return create_api_key(session, tenant.id, mode="test", name="demo")
