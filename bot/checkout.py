@@ -1,10 +1,19 @@
-"""Checkout in the chat: the summary, the address (and changing it), placing the order once."""
+"""Checkout in the chat: delivery or pickup, the address (and changing it), the summary,
+placing the order once."""
 
 from __future__ import annotations
 
 from bot import opening, replies, wording
 from bot.cart import CartLine
-from bot.chat_step import CHECKOUT_STATES, MAX_ADDRESS, MIN_ADDRESS, SharedLocation, State, StepBase
+from bot.chat_step import CHECKOUT_STATES, MAX_ADDRESS, MIN_ADDRESS, SharedLocation, State
+from bot.fulfilment_choice import (
+    ASK_KEY,
+    METHOD_KEY,
+    FulfilmentSteps,
+    collect_line,
+    order_lines,
+    staff_fulfilment_line,
+)
 from bot.intents import Intent, IntentKind
 from bot.language import lexicon, words_of
 from bot.staff import alert_staff
@@ -17,7 +26,7 @@ from orders_core.services.orders import change_delivery_address
 from orders_core.services.placing import place_order
 
 
-class CheckoutSteps(StepBase):
+class CheckoutSteps(FulfilmentSteps):
     """The steps from a full cart to a placed order."""
 
     # The order this message placed and the cart it was placed from (its checkout's lines).
@@ -26,8 +35,7 @@ class CheckoutSteps(StepBase):
     def on_checkout(self, intent: Intent) -> str:
         if not self.lines:
             return self.cart_text()
-        self.state = State.AWAITING_CONFIRMATION
-        return self._checkout_summary()
+        return self._advance(place=False, ask_address=False)
 
     def on_yes(self, intent: Intent) -> str:
         if not self.lines:
@@ -35,19 +43,43 @@ class CheckoutSteps(StepBase):
             if number and self.state == State.BROWSING:
                 return replies.already_placed(number)
             return self.cart_text()
-        if self._needs_address():
-            self.state = State.AWAITING_ADDRESS
-            return replies.address_needed(
-                self.lines,
-                self.currency,
-                delivery_fee=self.settings.delivery_fee,
-                lang=self.lang,
-            )
-        if self.state == State.AWAITING_CONFIRMATION or not self.settings.delivers:
+        # Delivery: the fee and where it goes are shown before the YES that places it.
+        confirming = self.state == State.AWAITING_CONFIRMATION and ASK_KEY not in self.data
+        return self._advance(place=confirming or not self.settings.delivers)
+
+    def _advance(self, *, place: bool, ask_address: bool = True) -> str:
+        """The next step to the order: delivery or pickup?, the address, the zone's
+        questions, then the summary, or (`place`) the placed order."""
+        self.data.pop(ASK_KEY, None)
+        method = self._method()
+        if method is None:
+            return self._ask_method()
+        if method == "delivery":
+            if not self._known_address():
+                if ask_address or place:
+                    return self._ask_address()
+            else:
+                blocked = self._zone_gate()
+                if blocked is not None:
+                    return blocked
+        if place:
             return self._place()
-        # Delivery: show the fee and where it goes before the YES that places it.
         self.state = State.AWAITING_CONFIRMATION
         return self._checkout_summary()
+
+    def _ask_address(self) -> str:
+        self.state = State.AWAITING_ADDRESS
+        zones = self.settings.delivery_zones
+        asked = replies.address_needed(
+            self.lines,
+            self.currency,
+            delivery_fee=0 if zones else self.settings.delivery_fee,
+            lang=self.lang,
+        )
+        areas = [area for zone in zones for area in zone.areas]
+        if areas:
+            asked += "\n" + wording.say(self.lang, "zone_areas", areas=", ".join(areas))
+        return asked
 
     def on_no(self, intent: Intent) -> str:
         if self.data.pop(opening.HOLD_KEY, None) is not None:
@@ -73,31 +105,40 @@ class CheckoutSteps(StepBase):
             self.data.pop("location", None)
         saved = replies.address_saved(text, self.lang)
         if self.lines:
-            self.state = State.AWAITING_CONFIRMATION
-            return saved + "\n\n" + self._checkout_summary()
+            if self.settings.delivers:
+                self.data[METHOD_KEY] = "delivery"  # an address says how it is wanted
+            following = self._advance(place=False)
+            if self.state != State.AWAITING_CONFIRMATION:
+                return following  # the zone's question, not "we'll deliver to"
+            return saved + "\n\n" + following
         if self.data.get("last_order_number") and self._change_pending_address(text):
             return (
                 saved + "\n" + "I've updated the address of your pending order and told the team."
             )
         return saved + "\n" + wording.order_hint(self.lang, self.example)
 
-    def _needs_address(self) -> bool:
-        return self.settings.delivers and not self._known_address()
-
-    def _known_address(self) -> str | None:
-        return self.data.get("address") or self.customer.address
-
     def _checkout_summary(self) -> str:
         settings = self.settings
         closed = opening.closed_text(settings, self.now, self.tenant.timezone, self.lang)
-        return ("" if closed is None else closed + "\n\n") + replies.checkout_reply(
-            self.lines,
-            self.currency,
-            delivery_fee=settings.delivery_fee if settings.delivers else 0,
-            address=self._known_address(),
-            delivers=settings.delivers,
-            lang=self.lang,
-        )
+        method = self._method()
+        if method == "delivery" and not settings.delivery_zones and not settings.pickup:
+            summary = replies.checkout_reply(
+                self.lines,
+                self.currency,
+                delivery_fee=settings.delivery_fee,
+                address=self._known_address(),
+                delivers=True,
+                lang=self.lang,
+            )
+        else:
+            fee, label, where = self.fulfilment_summary(method)
+            heading = wording.say(self.lang, "order_heading")
+            summary = (
+                f"*{heading}:*\n{order_lines(self.lines, self.currency, self.lang, fee, label)}"
+                + (f"\n\n{where}" if where else "")
+                + "\n\n" + wording.say(self.lang, "checkout_question")
+            )  # fmt: skip
+        return ("" if closed is None else closed + "\n\n") + summary
 
     def _hold_for_opening(self, closed: str) -> str:
         """Keep the cart for opening (asked again then), or say when it cannot wait."""
@@ -116,8 +157,11 @@ class CheckoutSteps(StepBase):
         closed = opening.closed_text(settings, self.now, self.tenant.timezone, self.lang)
         if closed is not None:
             return self._hold_for_opening(closed)
-        address = self._known_address() if settings.delivers else None
+        method = self._method()
+        delivering = method == "delivery"
+        address = self._known_address() if delivering else None
         location = self.data.get("location") if address == self.data.get("address") else None
+        fee, zone = self._fee(method)
         data = OrderCreate(
             customer=CustomerIn(
                 name=self.customer.name, phone=self.incoming.phone, address=address
@@ -127,10 +171,16 @@ class CheckoutSteps(StepBase):
             ],
             notes=order_notes(self.lines, self.data.get("order_note")),
             channel=Channel(self.incoming.channel),
-            delivery_fee=settings.delivery_fee if settings.delivers else 0,
+            delivery_fee=fee,
             delivery=(
-                DeliveryIn(address=address, location=Location(**location) if location else None)
-                if settings.delivers
+                DeliveryIn(
+                    address=address,
+                    location=Location(**location) if location else None,
+                    zone=zone,
+                )
+                if delivering
+                else DeliveryIn(method="pickup")
+                if method == "pickup"
                 else None
             ),
         )
@@ -148,19 +198,21 @@ class CheckoutSteps(StepBase):
         alert_staff(
             self.session,
             self.tenant,
-            replies.new_order_alert(order),
+            _with_fulfilment(replies.new_order_alert(order), order),
             order_id=order.id,
             template="staff.new_order",
             variables=replies.new_order_alert_variables(order),
         )
         self.placed = (order, self.lines)
         self.lines, self.state, self.order_id = [], State.BROWSING, order.id
-        self.data.pop("order_note", None)
-        self.data.pop(opening.HOLD_KEY, None)
+        for key in ("order_note", opening.HOLD_KEY, METHOD_KEY, ASK_KEY):
+            self.data.pop(key, None)
         self.data["last_order_number"] = order.number
         placed = replies.order_placed(
-            order, delivering=settings.delivers, lang=self.lang, kind=settings.business_kind
+            order, delivering=delivering, lang=self.lang, kind=settings.business_kind
         )
+        if method == "pickup":
+            placed += "\n" + collect_line(settings.pickup_address, self.lang)
         if self.customer.opted_out:
             # Ordering is asking to hear about the order; STOP turns it off again.
             self.customer.opted_out = False
@@ -183,6 +235,15 @@ class CheckoutSteps(StepBase):
         )
         self.order_id = order.id
         return True
+
+
+def _with_fulfilment(alert: str, order: Order) -> str:
+    """The staff alert with pickup or the delivery zone said above the command line."""
+    line = staff_fulfilment_line(order)
+    if line is None:
+        return alert
+    head, sep, tail = alert.rpartition("\n\nReply *CONFIRM")
+    return f"{head}\n{line}{sep}{tail}" if sep else f"{alert}\n{line}"
 
 
 def looks_like_address(intent: Intent, text: str) -> bool:

@@ -38,9 +38,12 @@ class DeliveryIn(Input):
 
     `address` is free text, or structured (stored as given, and as one line in
     `address` for riders and the chat). `notes` is the older name of `instructions`.
+    `zone` names one of the business's delivery zones; without it the zone is found from
+    `location` or the address (see orders_core.services.delivery.zone_charge).
     """
 
     method: Literal["delivery", "pickup"] = "delivery"
+    zone: ShortText | None = None
     address: LongText | AddressIn | None = None
     location: Location | None = None
     instructions: LongText | None = None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orders_core.delivery_schemas import Location
+from orders_core.delivery_zones import DeliveryZone, check_zones
 from orders_core.opening_hours import check_dates, check_hours
 
 
@@ -39,6 +41,15 @@ class TenantSettings(BaseModel):
     notify_web_orders_on_whatsapp: bool = True
     delivers: bool = True
     delivery_fee: int = Field(default=0, ge=0, le=10**12)
+    # Customers may collect their order at `pickup_address`. A business that delivers and
+    # allows pickup asks "Delivery or pickup?" at checkout; one that does only one never asks.
+    pickup: bool = False
+    pickup_address: str | None = Field(default=None, min_length=1, max_length=300)
+    # The shop on the map: distance bands (zones with max_km) are measured from here.
+    location: Location | None = None
+    # Where it delivers and for how much (orders_core.delivery_zones); empty: anywhere, for
+    # the flat `delivery_fee`. With zones an address in none of them is not delivered to.
+    delivery_zones: list[DeliveryZone] = Field(default_factory=list, max_length=50)
     pending_reminder_minutes: int = Field(default=10, ge=1, le=24 * 60)
     auto_cancel_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     unpaid_reminder_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
@@ -77,3 +88,8 @@ class TenantSettings(BaseModel):
     @classmethod
     def _check_dates(cls, value: list[str]) -> list[str]:
         return check_dates(value)
+
+    @model_validator(mode="after")
+    def _check_delivery(self) -> TenantSettings:
+        check_zones(self.delivery_zones, self.location)
+        return self

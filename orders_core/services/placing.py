@@ -22,11 +22,12 @@ from orders_core.fields import MAX_AMOUNT
 from orders_core.models import Order, OrderItem, Product, Tenant, utcnow
 from orders_core.schemas import OrderCreate, PaymentIn
 from orders_core.services.customers import upsert_customer
-from orders_core.services.delivery import delivery_doc
+from orders_core.services.delivery import delivery_doc, zone_charge
 from orders_core.services.external_ids import add_once
 from orders_core.services.options import line_options
 from orders_core.services.orders import STATUS_TITLES, stamp_status, status_entry
 from orders_core.services.payments import record_payment
+from orders_core.services.tenants import tenant_settings
 from orders_core.versioning import CHANGED_TENANTS
 
 
@@ -127,7 +128,8 @@ def place_order(
         raise ValidationFailed("A cancelled order cannot take a payment", param="payment")
     lines = _price_items(session, tenant, data, catalog)
     subtotal = sum(line.subtotal for line in lines)
-    total = subtotal - data.discount + data.tax + data.delivery_fee
+    delivery_fee, zone = zone_charge(tenant_settings(tenant), data, subtotal, tenant.currency)
+    total = subtotal - data.discount + data.tax + delivery_fee
     if total < 0:
         raise ValidationFailed("discount is larger than the order", param="discount")
     if max(subtotal, total) > MAX_AMOUNT:
@@ -148,6 +150,8 @@ def place_order(
     delivery = delivery_doc(data.delivery) if data.delivery else {}
     if "address" not in delivery and data.customer.address:
         delivery["address"] = data.customer.address
+    if zone is not None:
+        delivery["zone"] = zone
     now = utcnow()
     order = Order(
         tenant_id=tenant.id,
@@ -167,7 +171,7 @@ def place_order(
         subtotal=subtotal,
         discount=data.discount,
         tax=data.tax,
-        delivery_fee=data.delivery_fee,
+        delivery_fee=delivery_fee,
         total=total,
         notes=data.notes,
         meta=data.metadata,
