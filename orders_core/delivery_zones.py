@@ -23,6 +23,7 @@ FUZZY_SCORE = 80
 # Names this short ("VI", "GRA") only match exactly: one letter off is another place.
 EXACT_ONLY_LENGTH = 3
 _WORD = re.compile(r"[^\W_]+")
+_ABBREVIATION_DOT = re.compile(r"(?<=\b\w)\.(?=\w\b)")  # "V.I." is "VI"
 
 AreaName = Annotated[str, Field(min_length=1, max_length=80)]
 
@@ -177,4 +178,4 @@ def _words(text: str) -> tuple[str, ...]:
     bare = "".join(
         c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
     )
-    return tuple(_WORD.findall(bare.casefold()))
+    return tuple(_WORD.findall(_ABBREVIATION_DOT.sub("", bare.casefold())))
