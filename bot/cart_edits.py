@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from bot import wording
-from bot.cart import CartLine, add_item, note_item, remove_item, set_quantity
+from bot import option_questions, wording
+from bot.cart import CartLine, add_item, note_item, priced_options, remove_item, set_quantity
 from bot.intents import CartOp, CatalogEntry, Intent, ItemRequest, OpKind
 from bot.language import Lexicon, words_of
 from bot.matching import index_of
@@ -30,6 +30,7 @@ class CartEdit:
     said: list[str] = field(default_factory=list)
     added: dict[tuple[str, str], int] = field(default_factory=dict)
     changed: bool = False
+    currency: str = ""
 
     @cached_property
     def by_code(self) -> dict[str, CatalogEntry]:
@@ -69,26 +70,30 @@ class CartEdit:
         entry = self.by_code.get(item.code)
         if entry is None:
             return replaced
+        label = wording.line_name(entry.name, priced_options(entry, item.options) or ())
+        matching = [
+            line for line in self.lines if line.code == item.code and line.has(item.options)
+        ]
         if op.kind is OpKind.REMOVE:
-            current = sum(line.quantity for line in self.lines if line.code == item.code)
+            current = sum(line.quantity for line in matching)
             if not current:
-                self.said.append(wording.say(self.lang, "not_in_cart", name=entry.name))
+                self.said.append(wording.say(self.lang, "not_in_cart", name=label))
                 return replaced
-            self.lines = remove_item(self.lines, item.code, item.quantity or None)
-            removed = f"{item.quantity} × {entry.name}" if item.quantity else entry.name
+            self.lines = remove_item(self.lines, item.code, item.quantity or None, item.options)
+            removed = f"{item.quantity} × {label}" if item.quantity else label
             self.said.append(wording.say(self.lang, "removed", items=removed))
             self.changed = True
             return item.quantity or current
         if op.kind is OpKind.NOTE:
-            self.lines = note_item(self.lines, item.code, item.note)
-            self.said.append(f"📝 {entry.name}: _{item.note}_")
+            self.lines = note_item(self.lines, item.code, item.note, item.options)
+            self.said.append(f"📝 {label}: _{item.note}_")
             self.changed = True
             return replaced
         quantity = max(replaced, 1) if op.takes_removed else item.quantity
         if not entry.available:
             self.sold_out(entry)
             return replaced
-        current = sum(line.quantity for line in self.lines if line.code == item.code)
+        current = sum(line.quantity for line in matching)
         total = quantity if op.kind is OpKind.SET else current + quantity
         if total > self.limit:
             self.data["held"] = {
@@ -96,26 +101,41 @@ class CartEdit:
                 "quantity": quantity,
                 "note": item.note,
                 "set": op.kind is OpKind.SET,
+                "options": list(item.options),
             }
             self.said.append(
-                f"⚠️ {quantity} × *{entry.name}* is a big order. Reply *YES* to add it, "
+                f"⚠️ {quantity} × *{label}* is a big order. Reply *YES* to add it, "
                 f"or send the number you want, e.g. *{min(quantity, self.limit)}*."
             )
             return replaced
-        self.put(entry, quantity, item.note, exact=op.kind is OpKind.SET)
+        exact = op.kind is OpKind.SET and bool(matching)
+        self.put(entry, quantity, item.note, exact=exact, options=item.options)
         return replaced
 
-    def put(self, entry: CatalogEntry, quantity: int, note: str, *, exact: bool) -> None:
-        """Add (or set) a line and remember it as the product last discussed."""
+    def put(
+        self,
+        entry: CatalogEntry,
+        quantity: int,
+        note: str,
+        *,
+        exact: bool,
+        options: tuple[str, ...] = (),
+    ) -> None:
+        """Add (or set) a line and remember it as the product last discussed; a new line
+        lacking a required option waits for the customer's choice instead."""
+        priced = priced_options(entry, options) or ()
+        self.data["last_item"] = entry.code
         if exact:
             self.flush_added()
-            self.lines = set_quantity(self.lines, entry, quantity, note)
-            self.said.append(f"{entry.name}: now {quantity}.")
+            self.lines = set_quantity(self.lines, entry, quantity, note, options, priced)
+            self.said.append(f"{wording.line_name(entry.name, priced)}: now {quantity}.")
+        elif entry.missing_group(option.name for option in priced) is not None:
+            option_questions.wait(self.data, entry, quantity, note, tuple(o.name for o in priced))
+            return
         else:
-            self.lines = add_item(self.lines, entry, quantity, note)
-            key = (entry.name, note)
+            self.lines = add_item(self.lines, entry, quantity, note, priced)
+            key = (wording.line_name(entry.name, priced), note)
             self.added[key] = self.added.get(key, 0) + quantity  # said once per line
-        self.data["last_item"] = entry.code
         self.changed = True
 
     def flush_added(self) -> None:
@@ -153,15 +173,16 @@ class CartEdit:
                 )
 
     def ask_unclear(self, intent: Intent) -> None:
-        """A question for every unclear product; the first one with choices is remembered."""
-        self.data.pop("pending", None)
+        """A question for every unclear product; the first one with choices is remembered
+        (beside the lines waiting for an option, which stay)."""
+        option_questions.forget_choice(self.data)
         for unmatched in intent.unmatched:
             self.said.append(wording.did_you_mean(self.lang, unmatched.text, unmatched.suggestions))
             codes = [
                 e.code for name in unmatched.suggestions for e in self.catalog if e.name == name
             ]
-            if codes and "pending" not in self.data:
-                self.data["pending"] = {
+            if codes and "codes" not in self.data.get("pending", {}):
+                self.data["pending"] = self.data.get("pending", {}) | {
                     "codes": codes[:3],
                     "quantity": unmatched.quantity,
                     "note": unmatched.note,
@@ -193,8 +214,10 @@ def held_line(
     entry = next((e for e in catalog if held and e.code == held.get("code")), None)
     if entry is None or not held:
         return None
+    options = tuple(str(name) for name in held.get("options") or [])
+    note = str(held.get("note") or "")
     return (
         entry,
-        ItemRequest(entry.code, entry.name, int(held["quantity"]), str(held.get("note") or "")),
+        ItemRequest(entry.code, entry.name, int(held["quantity"]), note, options),
         bool(held.get("set")),
     )

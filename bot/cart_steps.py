@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import wording
+from bot import option_questions, wording
 from bot.cart_edits import CartEdit, answer_choice, held_line
 from bot.chat_step import CHECKOUT_STATES, State, StepBase, short_name
 from bot.intents import Intent, IntentKind
@@ -64,7 +64,9 @@ class CartSteps(StepBase):
 
     def _edit(self) -> CartEdit:
         limit = self.settings.max_line_quantity
-        return CartEdit(self.lines, self.catalog, self.data, limit, self.lang)
+        return CartEdit(
+            self.lines, self.catalog, self.data, limit, self.lang, currency=self.currency
+        )
 
     def edit(self, intent: Intent) -> str:
         """Apply the message's cart changes; answer with what changed, questions, the cart."""
@@ -81,13 +83,20 @@ class CartSteps(StepBase):
         if intent.then is IntentKind.CHECKOUT and self.lines:
             return "\n".join(edit.said) + "\n\n" + self.on_checkout(intent)
         self.state = State.CART if self.lines else State.BROWSING
-        parts = edit.said or [wording.say(self.lang, "not_understood")]
-        return "\n".join(parts) + "\n\n" + self.cart_text()
+        asked = option_questions.first_question(self.data, self.by_code, self.lang, self.currency)
+        parts = edit.said or ([] if asked else [wording.say(self.lang, "not_understood")])
+        cart = self.cart_text() if self.lines or not asked else ""
+        return "\n\n".join(filter(None, ("\n".join(parts), cart, asked)))
 
     on_add = on_remove = on_set_quantity = on_edit = on_repeat = edit
 
     def open_question(self, intent: Intent) -> str | None:
-        """The answer when the message settles a held big line or a "did you mean"."""
+        """The answer when the message settles a line waiting for an option, a held big
+        line or a "did you mean"."""
+        if option_questions.waiting(self.data):
+            answered = self.option_answer(intent)
+            if answered is not None:
+                return answered
         held = held_line(self.data, self.catalog)
         if held is not None:
             entry, item, exact = held
@@ -97,14 +106,14 @@ class CartSteps(StepBase):
                 quantity = int(amount) if amount.isdecimal() else item.quantity
                 edit = self._edit()
                 edit.limit = max(edit.limit, quantity)
-                edit.put(entry, quantity, item.note, exact=exact)
+                edit.put(entry, quantity, item.note, exact=exact, options=item.options)
                 edit.flush_added()
                 self.lines, self.state = edit.lines, State.CART
-                return "\n".join(edit.said) + "\n\n" + self.cart_text()
+                return self.with_option_question("\n".join(edit.said) + "\n\n" + self.cart_text())
             if intent.kind == IntentKind.NO:
                 return f"OK, I left {entry.name} out.\n\n" + self.cart_text()
         pending = self.data.get("pending")
-        if not pending:
+        if not pending or "codes" not in pending:
             return None
         code = answer_choice(
             self.incoming.text, pending, intent.kind == IntentKind.YES, lexicon(self.packs)
@@ -113,7 +122,7 @@ class CartSteps(StepBase):
             code = (
                 intent.items[0].code if intent.items[0].code in pending.get("codes", []) else None
             )
-        self.data.pop("pending", None)
+        option_questions.forget_choice(self.data)
         entry = self.by_code.get(code) if code else None
         if entry is None:
             if intent.kind == IntentKind.NO:
@@ -132,7 +141,50 @@ class CartSteps(StepBase):
             edit.flush_added()
         self.lines = edit.lines
         self.state = State.CART if self.lines else State.BROWSING
-        return "\n".join(edit.said) + "\n\n" + self.cart_text()
+        return self.with_option_question("\n".join(edit.said) + "\n\n" + self.cart_text())
+
+    def option_answer(self, intent: Intent) -> str | None:
+        """The reply when the message answers the question about the first waiting line
+        (or says NO to it); None when it is about something else (the question stays)."""
+        lines = option_questions.waiting(self.data)
+        line = lines[0]
+        entry = self.by_code.get(str(line.get("code")))
+        group = entry.missing_group(line.get("options") or []) if entry else None
+        if entry is None or group is None:  # gone from the menu, or nothing left to ask
+            option_questions.set_waiting(self.data, lines[1:])
+            return None
+        kind = intent.kind
+        if kind in (IntentKind.CLEAR, IntentKind.CANCEL):
+            option_questions.set_waiting(self.data, [])
+            return None
+        if kind == IntentKind.NO:
+            option_questions.set_waiting(self.data, lines[1:])
+            said = wording.say(self.lang, "option_dropped", name=entry.name)
+            return self.with_option_question(said + "\n\n" + self.cart_text())
+        chosen = option_questions.choose(
+            self.incoming.text, entry, group, lexicon(self.packs), self.catalog
+        )
+        if chosen is None:
+            if kind in (IntentKind.YES, IntentKind.CHECKOUT):
+                first = wording.say(self.lang, "option_first")
+                return first + " " + (self.with_option_question("").strip())
+            return None
+        options = (*line.get("options", []), chosen)
+        option_questions.set_waiting(self.data, lines[1:])
+        edit = self._edit()
+        if entry.missing_group(options) is not None:  # another required group to ask
+            rest = option_questions.waiting(self.data)
+            option_questions.set_waiting(self.data, [line | {"options": list(options)}, *rest])
+            return self.with_option_question("")
+        if not entry.available:
+            edit.sold_out(entry)
+        else:
+            quantity = int(line.get("quantity") or 1)
+            edit.put(entry, quantity, str(line.get("note") or ""), exact=False, options=options)
+            edit.flush_added()
+        self.lines = edit.lines
+        self.state = State.CART if self.lines else State.BROWSING
+        return self.with_option_question("\n".join(edit.said) + "\n\n" + self.cart_text())
 
     def _last_order_items(self) -> list[dict[str, Any]]:
         order = self._latest_order()
@@ -149,6 +201,7 @@ class CartSteps(StepBase):
 
     def on_clear(self, intent: Intent) -> str:
         self.lines, self.state = [], State.BROWSING
+        option_questions.set_waiting(self.data, [])
         return (
             f"{wording.say(self.lang, 'cart_empty')} {wording.order_hint(self.lang, self.example)}"
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import wording
+from bot import option_questions, wording
 from bot.cart import CartLine
 from bot.intents import CatalogEntry
 from orders_core.models import Customer, Order, Product, Tenant
@@ -116,8 +116,13 @@ class StepBase:
         if self.state == State.AWAITING_ADDRESS:
             return text + "\n\n" + wording.say(self.lang, "ask_address")
         if self.lines:
-            return text + "\n\n" + self.cart_text()
-        return text
+            text += "\n\n" + self.cart_text()
+        return self.with_option_question(text)
+
+    def with_option_question(self, text: str) -> str:
+        """`text`, then the question about the first line waiting for an option, if any."""
+        asked = option_questions.first_question(self.data, self.by_code, self.lang, self.currency)
+        return text + "\n\n" + asked if asked else text
 
     def _latest_order(self, *, lock: bool = False) -> Order | None:
         query = (

@@ -167,7 +167,13 @@ class CheckoutSteps(FulfilmentSteps):
                 name=self.customer.name, phone=self.incoming.phone, address=address
             ),
             items=[
-                OrderItemIn(product_id=line.code, quantity=line.quantity) for line in self.lines
+                OrderItemIn(
+                    product_id=line.code,
+                    quantity=line.quantity,
+                    options=list(line.option_names),
+                    note=line.note or None,
+                )
+                for line in self.lines
             ],
             notes=order_notes(self.lines, self.data.get("order_note")),
             channel=Channel(self.incoming.channel),

@@ -2,8 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of an option group and what it adds to the unit price."""
+
+    name: str
+    price: int = 0
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """A product's group of options: at least `min`, at most `max` of them on a line."""
+
+    name: str
+    min: int
+    max: int
+    options: tuple[Option, ...]
+
+    @property
+    def required(self) -> bool:
+        """Whether a line of the product needs a choice of this group."""
+        return self.min > 0
+
+
+def option_groups(raw: Iterable[Mapping[str, Any] | OptionGroup] | None) -> tuple[OptionGroup, ...]:
+    """A product's option groups (as the API stores them) as hashable values."""
+    groups = []
+    for group in raw or ():
+        if isinstance(group, OptionGroup):
+            groups.append(group)
+            continue
+        options = tuple(Option(str(o["name"]), int(o.get("price") or 0)) for o in group["options"])
+        groups.append(
+            OptionGroup(
+                str(group["name"]), int(group.get("min", 0)), int(group.get("max", 1)), options
+            )
+        )
+    return tuple(groups)
 
 
 @dataclass(frozen=True)
@@ -15,10 +56,30 @@ class CatalogEntry:
     aliases: tuple[str, ...] = ()
     unit_price: int = 0
     available: bool = True  # False: on the menu but sold out right now
+    option_groups: tuple[OptionGroup, ...] = ()  # sizes, extras (from the product's JSON)
 
     def __post_init__(self) -> None:
-        # Aliases often come from a JSON column as a list; keep the entry hashable.
+        # Aliases and option groups often come from JSON columns; keep the entry hashable.
         object.__setattr__(self, "aliases", tuple(self.aliases))
+        object.__setattr__(self, "option_groups", option_groups(self.option_groups))
+
+    def option(self, name: str) -> tuple[OptionGroup, Option] | None:
+        """The product's option called `name` (case aside) and its group, if there is one."""
+        key = name.casefold()
+        for group in self.option_groups:
+            for option in group.options:
+                if option.name.casefold() == key:
+                    return group, option
+        return None
+
+    def missing_group(self, chosen: Iterable[str]) -> OptionGroup | None:
+        """The first required group that `chosen` (option names) gives too few of."""
+        keys = {name.casefold() for name in chosen}
+        for group in self.option_groups:
+            picked = sum(option.name.casefold() in keys for option in group.options)
+            if picked < group.min:
+                return group
+        return None
 
 
 class IntentKind(StrEnum):
@@ -62,6 +123,7 @@ class ItemRequest:
     name: str
     quantity: int
     note: str = ""  # what the customer asked of this line: "no onions", "extra pepper"
+    options: tuple[str, ...] = ()  # the product's options named, in menu order: ("Large",)
 
 
 class OpKind(StrEnum):

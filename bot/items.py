@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from bot.intents import CartOp, CatalogEntry, Context, IntentKind, ItemRequest, OpKind, Unmatched
 from bot.language import Lexicon, Words
 from bot.matching import NEAR_MISS, CatalogIndex
+from bot.option_reading import item_with_options
 from bot.quantities import Amount, leading_amount, may_count, number, trailing_amount
 
 _WITH = frozenset({"with"})
@@ -82,6 +83,9 @@ class ItemReader:
             and self.index.named_inside(words) is None
         ):
             return _Found()  # "order for the office:" names no product
+        optioned = item_with_options(self.lex, self.index, words, amount, default)
+        if optioned is not None:  # "2 large jollof with extra chicken"
+            return _Found([optioned[0]], [optioned[1]])
         whole = self.index.entry(" ".join(words))
         if whole is not None and amount is None:  # "7up" is a product, not seven of "up"
             return _Found([ItemRequest(whole.code, whole.name, default)], [False])

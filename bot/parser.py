@@ -16,6 +16,7 @@ from dataclasses import replace
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
 from bot.language import ASK, SEP, lexicon, tokens
 from bot.matching import fold, index_of
+from bot.option_reading import options_of
 from bot.reading import Reader
 
 K = IntentKind
@@ -88,6 +89,11 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     if _ALNUM.search(folded) is None:
         return Intent(_wordless_kind(folded))
     lex = lexicon(context.packs)
+    index = index_of(catalog)
+    if "+" in text and options_of(index).vocabulary:
+        text = text.replace(
+            "+", " with "
+        )  # "jollof (large) + chicken": an extra, see option_reading
     toks = tokens(text)
     words = tuple(t for t in toks if t not in (SEP, ASK, "/"))
     opt = _OPT_WORDS.get(" ".join(words))
@@ -96,7 +102,6 @@ def parse(text: str, catalog: Sequence[CatalogEntry], context: Context = _DEFAUL
     switch = lex.switches.get(words)
     if switch is not None:
         return Intent(K.LANGUAGE, text=switch)
-    index = index_of(catalog)
     # Words of a product's name say nothing of the language.
     language = lex.detect(
         tuple(w for w in words if w in lex.speakers and fold(w) not in index.holders)

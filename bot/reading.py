@@ -13,6 +13,7 @@ from bot.acts import ActReader
 from bot.intents import CartOp, Intent, IntentKind, OpKind
 from bot.language import ASK, SEP, Words
 from bot.matching import NEAR_MISS
+from bot.option_reading import OptionReader, item_with_options
 from bot.quantities import number
 
 K = IntentKind
@@ -108,10 +109,36 @@ class Reader(ActReader):
             return "remove"
         if self.setting(words):
             return "set"
+        if self.more_options(words):
+            return "add"
+        stripped = self.strip_request(words)[0]
+        if item_with_options(self.lex, self.index, stripped, None, 1) is not None:
+            self.item_line(words)  # "small jollof with extra plantain" is no wish alone
+            return "add"
         if self.modifier(words) or self.replacement(words):
             return ""
         self.item_line(words)
         return "add"
+
+    def more_options(self, words: Words) -> bool:
+        """ "jollof large with chicken and beef", "chips kubwa na sausage": a piece of only
+        options of the line just named (a product's own name stays the product) goes on it."""
+        lines = self.lines_here()
+        reader = OptionReader.of(self.lex, self.index) if lines else None
+        if reader is None or not reader.mentions(words):
+            return False
+        op = lines[-1]
+        assert op.item is not None
+        entry = self.entry(op.item.code)
+        found = reader.around(entry, (), words) if entry is not None else None
+        if entry is None or found is None:
+            return False
+        options = reader.ordered(entry, [*op.item.options, *found.options])
+        note = ", ".join(filter(None, (op.item.note, found.note)))
+        self.ops[self.ops.index(op)] = replace(
+            op, item=replace(op.item, options=options, note=note)
+        )
+        return True
 
     def social_prefix(self, words: Words) -> int:
         """Greetings and chit-chat at the start of a piece that still goes on."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cart import CartLine, cart_total
+from bot.cart import CartLine, LineOption, cart_total
 from bot.language.lexicon import BASE, packs_for_currency
 from bot.language.replies import say
 from orders_core.domain import format_money
@@ -17,10 +17,22 @@ def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, .
     return packs_for_currency(currency)
 
 
+def options_text(options: Sequence[LineOption]) -> str:
+    """A line's options as customers and staff read them: "Large, +Chicken" (an extra from
+    an optional group is marked with a plus)."""
+    return ", ".join(f"+{o.name}" if o.extra else o.name for o in options)
+
+
+def line_name(name: str, options: Sequence[LineOption]) -> str:
+    """A product's name with the options of its line: "Jollof Rice (Large, +Chicken)"."""
+    return f"{name} ({options_text(options)})" if options else name
+
+
 def line_text(line: CartLine, currency: str) -> str:
-    """One cart line with its note and price."""
+    """One cart line with its options, its note and its price."""
     note = f" _({line.note})_" if line.note else ""
-    return f"• {line.quantity} × {line.name}{note} — {format_money(line.subtotal, currency)}"
+    name = line_name(line.name, line.options)
+    return f"• {line.quantity} × {name}{note} — {format_money(line.subtotal, currency)}"
 
 
 def cart_lines(lines: Sequence[CartLine], currency: str, lang: str = BASE) -> str:
