@@ -113,6 +113,9 @@ class FulfilmentSteps(StepBase):
         choice = read_choice(self.incoming.text, self.packs, numbered=numbered)
         if choice is not None:
             return self.choose(choice)
+        area = self._delivery_to_area() if intent.kind != IntentKind.ADDRESS else None
+        if area is not None:
+            return self.address(area, None)
         if ask == "area" and self.state == State.AWAITING_ADDRESS:
             return self._area_answer(intent)
         if numbered:
@@ -123,6 +126,21 @@ class FulfilmentSteps(StepBase):
             ):  # an area name alone: delivery there
                 return self.address(intent.text or self.incoming.text.strip(), None)
         return None
+
+    def _delivery_to_area(self) -> str | None:
+        """The area in "niletee Lavington" / "Bandra mein deliver karo": a delivery phrase
+        before or after the name of an area the business delivers to."""
+        zones = self.settings.delivery_zones
+        if not zones or self.state == State.AWAITING_ADDRESS:
+            return None
+        _, delivery = choice_words(self.packs)
+        words = words_of(self.incoming.text)
+        rest = words[delivery.prefix(words) :] or words
+        rest = rest[: len(rest) - delivery.suffix(rest)]
+        if len(rest) == len(words) or not rest:
+            return None
+        area = " ".join(rest)
+        return area.title() if zones_by_area(zones, area) else None
 
     def address(self, text: str, location: SharedLocation | None) -> str:
         """Remember the delivery address (defined by the checkout steps)."""

@@ -46,7 +46,7 @@ NAIROBI: dict[str, Any] = {
     "delivery_zones": [
         {"name": "Westlands", "areas": ["Westlands", "Parklands"], "fee": 15_000},
         {"name": "Kilimani", "areas": ["Kilimani", "Kileleshwa", "Lavington"],
-         "fee": 25_000, "min_order": 150_000},
+         "fee": 25_000, "min_order": 200_000},
         {"name": "Karibu", "max_km": 1.5, "fee": 5_000},
     ],
 }  # fmt: skip
