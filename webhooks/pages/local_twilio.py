@@ -30,8 +30,10 @@ def inbound_fields(
     body: str,
     profile_name: str | None,
     settings: Settings,
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The form Twilio posts for an inbound WhatsApp text message."""
+    """The form Twilio posts for an inbound WhatsApp message: a text, or with `extra` a tap
+    (`tap_fields`), a shared location (`location_fields`) or a picture (`media_fields`)."""
     fields = {
         "MessageSid": sid,
         "SmsMessageSid": sid,
@@ -48,14 +50,54 @@ def inbound_fields(
     }
     if profile_name:
         fields["ProfileName"] = profile_name
+    fields.update(extra or {})
     return fields
 
 
-def status_fields(
-    *, sid: str, status: str, from_address: str, to_address: str, settings: Settings
-) -> dict[str, str]:
-    """The form of a Twilio delivery receipt (status callback)."""
+def tap_fields(kind: str, item_id: str, title: str, replied_to: str | None) -> dict[str, str]:
+    """What a tap adds: ButtonPayload/ButtonText for a quick reply, ListId/ListTitle for a
+    list item; the title is also the Body, as on WhatsApp."""
+    if kind == "list":
+        fields = {"ListId": item_id, "ListTitle": title, "MessageType": "interactive"}
+    else:
+        fields = {"ButtonPayload": item_id, "ButtonText": title, "MessageType": "button"}
+    if replied_to:
+        fields["OriginalRepliedMessageSid"] = replied_to
+    return fields
+
+
+def location_fields(latitude: float, longitude: float, address: str, label: str) -> dict[str, str]:
+    """What a shared location pin adds (Address and Label only when the pin has them)."""
+    fields = {"Latitude": f"{latitude:.6f}", "Longitude": f"{longitude:.6f}"}
+    fields["MessageType"] = "location"
+    if address:
+        fields["Address"] = address
+    if label:
+        fields["Label"] = label
+    return fields
+
+
+def media_fields(url: str, content_type: str) -> dict[str, str]:
+    """What one attached picture adds: NumMedia 1, its URL and content type."""
     return {
+        "NumMedia": "1",
+        "MediaUrl0": url,
+        "MediaContentType0": content_type,
+        "MessageType": "image",
+    }
+
+
+def status_fields(
+    *,
+    sid: str,
+    status: str,
+    from_address: str,
+    to_address: str,
+    settings: Settings,
+    error_code: int | None = None,
+) -> dict[str, str]:
+    """The form of a Twilio delivery receipt (status callback); a failure carries ErrorCode."""
+    fields = {
         "MessageSid": sid,
         "SmsSid": sid,
         "MessageStatus": status,
@@ -66,6 +108,9 @@ def status_fields(
         "ChannelPrefix": "whatsapp",
         "ApiVersion": "2010-04-01",
     }
+    if error_code is not None:
+        fields["ErrorCode"] = str(error_code)
+    return fields
 
 
 @dataclass(frozen=True)

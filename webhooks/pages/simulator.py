@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from orders_core.demo import DEMO_CUSTOMER, DEMO_STAFF
-from orders_core.models import Message, Tenant, utcnow
+from orders_core.models import Customer, Message, Tenant, utcnow
 from orders_core.phones import normalize_phone
 from webhooks.context import db, services
 from webhooks.errors import error_response
 from webhooks.pages import local_twilio
-from webhooks.pages.chat_format import whatsapp_html
+from webhooks.pages.simulator_view import FAILURES, interactive_of, message_view
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 SMALL_INT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a BIGINT
@@ -29,6 +29,8 @@ SMALL_INT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a BIGINT
 MAX_BODY = 1600
 PAGE_SIZE = 200
 STATUS_WINDOW = 50
+SAMPLE_IMAGE = "sample-payment-proof.png"  # under webhooks/static/, served by this app
+MAX_FIELD = 200
 
 
 def simulator_enabled() -> bool:
@@ -70,21 +72,6 @@ def _customers(session: Session, tenant: Tenant) -> list[str]:
     return [DEMO_CUSTOMER, *others]
 
 
-def _view(message: Message, zone: ZoneInfo) -> dict[str, Any]:
-    """A message as the phone shows it: who wrote it, safe HTML, time and delivery status."""
-    body = message.body
-    if body is None and message.content_sid:
-        body = f"[template {message.content_sid}] {message.content_variables or {}}"
-    return {
-        "id": message.id,
-        "mine": message.direction == "inbound",
-        "html": str(whatsapp_html(body)),
-        "status": message.status,
-        "kind": message.kind,
-        "time": message.created_at.astimezone(zone).strftime("%H:%M"),
-    }
-
-
 @bp.get("/")
 def page() -> ResponseReturnValue:
     """Two phones side by side: a customer (switchable) and the business's staff member."""
@@ -102,6 +89,7 @@ def page() -> ResponseReturnValue:
             staff_phone=tenant.staff[0].phone if tenant.staff else DEMO_STAFF,
             customers=_customers(session, tenant),
             skip_signature=services().settings.signature_check_skipped,
+            failures=FAILURES,
         )
 
 
@@ -114,7 +102,8 @@ def _phone_arg(value: Any) -> str:
 
 @bp.get("/api/messages")
 def messages() -> Response:
-    """The thread of one phone after message `after`, and the statuses of its latest messages."""
+    """The thread of one phone after message `after`, and the statuses of its latest messages;
+    from the start (`after` 0) also the name the business knows the number by."""
     phone = _phone_arg(request.args.get("phone"))
     after = request.args.get("after", "0")
     after_id = int(after) if SMALL_INT.fullmatch(after) else 0
@@ -132,10 +121,21 @@ def messages() -> Response:
             .order_by(Message.id.desc())
             .limit(STATUS_WINDOW)
         )
-        return jsonify({
-            "messages": [_view(m, zone) for m in new],
+        base = services().settings.public_base_url
+        answer: dict[str, Any] = {
+            "messages": [message_view(m, zone, base) for m in new],
             "statuses": {str(m.id): m.status for m in recent},
-        })  # fmt: skip
+        }
+        if after_id == 0:
+            answer["name"] = (
+                session.scalar(
+                    select(Customer.name).where(
+                        Customer.tenant_id == tenant.id, Customer.phone == phone
+                    )
+                )
+                or ""
+            )
+        return jsonify(answer)
 
 
 def _json_object() -> dict[str, Any]:
@@ -153,12 +153,99 @@ def _json_object() -> dict[str, Any]:
 def send() -> ResponseReturnValue:
     """Send a text from a phone to the business through the real, signed Twilio webhook."""
     data = _json_object()
-    phone = _phone_arg(data.get("phone"))
     body = str(data.get("body") or "").strip()
     if not body or len(body) > MAX_BODY:
         return error_response(
             400, "invalid_request", f"Write 1 to {MAX_BODY} characters", param="body"
         )
+    return _post_inbound(data, body, {})
+
+
+@bp.post("/api/tap")
+def tap() -> ResponseReturnValue:
+    """Tap a button or pick a list item of a message the phone received, as WhatsApp does:
+    a new inbound message with ButtonPayload/ButtonText or ListId/ListTitle."""
+    data = _json_object()
+    phone = _phone_arg(data.get("phone"))
+    raw_id = data.get("message_id")
+    wanted = str(data.get("id") or "")
+    with db().read() as session:
+        message = session.get(Message, raw_id) if type(raw_id) is int and raw_id > 0 else None
+        shown = interactive_of(message) if message and message.customer_phone == phone else None
+        replied_to = message.sid if message else None
+    choices = [("button", b) for b in (shown or {}).get("buttons", [])] + [
+        ("list", i) for i in (shown or {}).get("list", {}).get("items", [])
+    ]
+    found = next(((kind, c) for kind, c in choices if c["id"] == wanted), None)
+    if found is None:
+        return error_response(400, "invalid_request", "No such button on that message", param="id")
+    kind, choice = found
+    fields = local_twilio.tap_fields(kind, choice["id"], choice["title"], replied_to)
+    return _post_inbound(data, choice["title"], fields)
+
+
+@bp.post("/api/location")
+def location() -> ResponseReturnValue:
+    """Share a location pin (Latitude, Longitude, and Address/Label when given)."""
+    data = _json_object()
+    try:
+        latitude, longitude = float(data.get("latitude")), float(data.get("longitude"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        latitude = longitude = float("nan")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return error_response(
+            400, "invalid_request", "Give a latitude (-90..90) and a longitude (-180..180)",
+            param="latitude",
+        )  # fmt: skip
+    address = str(data.get("address") or "").strip()[:MAX_FIELD]
+    label = str(data.get("label") or "").strip()[:MAX_FIELD]
+    return _post_inbound(
+        data, "", local_twilio.location_fields(latitude, longitude, address, label)
+    )
+
+
+@bp.post("/api/image")
+def image() -> ResponseReturnValue:
+    """Send the bundled sample picture (a payment proof), served by this app, with a caption."""
+    data = _json_object()
+    caption = str(data.get("body") or "").strip()[:MAX_BODY]
+    url = services().settings.public_base_url.rstrip("/") + "/static/" + SAMPLE_IMAGE
+    return _post_inbound(data, caption, local_twilio.media_fields(url, "image/png"))
+
+
+@bp.post("/api/fail")
+def fail() -> ResponseReturnValue:
+    """Make an outbound message fail with a chosen Twilio error, through the real signed
+    status callback (as Twilio reports 63016 and other refusals after accepting a send)."""
+    data = _json_object()
+    raw_id, code = data.get("id"), data.get("code")
+    if type(code) is not int or code not in FAILURES:
+        return error_response(
+            400, "invalid_request", f"code must be one of {sorted(FAILURES)}", param="code"
+        )
+    with db().read() as session:
+        message = session.get(Message, raw_id) if type(raw_id) is int and raw_id > 0 else None
+        if message is None or message.direction != "outbound" or not message.sid:
+            return error_response(
+                404, "not_found", "No outbound message sent with a sid has that id", param="id"
+            )
+        sid, status = message.sid, message.status
+        from_address, to_address = message.from_number, message.to_number
+    settings = services().settings
+    fields = local_twilio.status_fields(
+        sid=sid, status="failed", from_address=from_address, to_address=to_address,
+        settings=settings, error_code=code,
+    )  # fmt: skip
+    local_twilio.post_signed(settings, local_twilio.STATUS_PATH, fields)
+    with db().read() as session:
+        now_status = session.scalar(select(Message.status).where(Message.id == raw_id))
+    return jsonify({"id": raw_id, "was": status, "status": now_status, "code": code})
+
+
+def _post_inbound(data: dict[str, Any], body: str, extra: dict[str, str]) -> ResponseReturnValue:
+    """Post one inbound message from the phone in `data` through the signed webhook; the
+    TwiML replies it got that are not also stored (those arrive by polling)."""
+    phone = _phone_arg(data.get("phone"))
     settings = services().settings
     with db().read() as session:
         tenant = _tenant(session, str(data.get("tenant") or ""))
@@ -171,6 +258,7 @@ def send() -> ResponseReturnValue:
         body=body,
         profile_name=str(data.get("name") or "").strip()[:200] or None,
         settings=settings,
+        extra=extra,
     )
     answer = local_twilio.post_signed(settings, local_twilio.MESSAGES_PATH, fields)
     if answer.status >= 400:

@@ -92,18 +92,121 @@
     div.className = "msg " + (message.mine ? "mine" : "theirs");
     if (message.id) div.dataset.id = message.id;
     div.dataset.status = message.status;
+    if (message.tapped) div.classList.add("tapped");
+    var self = this;
+    (message.images || []).forEach(function (src) {
+      var img = document.createElement("img");
+      img.className = "picture";
+      img.src = src; // a path on this server (the view keeps no other)
+      img.alt = "Picture sent";
+      div.appendChild(img);
+    });
+    if (message.location) div.appendChild(pin(message.location));
     var body = document.createElement("div");
     body.className = "body";
     body.innerHTML = message.html; // server-rendered: the text was HTML-escaped before formatting
+    div.appendChild(body);
+    if (message.buttons) div.appendChild(this.replyButtons(message));
+    if (message.list) div.appendChild(this.listPicker(message));
+    if (message.error) {
+      var code = document.createElement("span");
+      code.className = "error-code";
+      code.textContent = "Twilio error " + message.error;
+      div.appendChild(code);
+    }
     var meta = document.createElement("span");
     meta.className = "meta";
     var time = document.createElement("time");
     time.textContent = message.time;
     meta.appendChild(time);
     meta.appendChild(ticks(message.status));
-    div.appendChild(body);
     div.appendChild(meta);
     return div;
+  };
+
+  function pin(location) {
+    var box = document.createElement("div");
+    box.className = "pin";
+    var map = document.createElement("span");
+    map.className = "pin-map";
+    map.textContent = "📍";
+    map.setAttribute("aria-hidden", "true");
+    var text = document.createElement("div");
+    var label = document.createElement("strong");
+    label.textContent = location.label || "Location";
+    var address = document.createElement("small");
+    address.textContent = location.address;
+    var where = document.createElement("small");
+    where.textContent = location.latitude + ", " + location.longitude;
+    text.appendChild(label);
+    text.appendChild(address);
+    text.appendChild(where);
+    box.appendChild(map);
+    box.appendChild(text);
+    return box;
+  }
+
+  Phone.prototype.replyButtons = function (message) {
+    var self = this;
+    var box = document.createElement("div");
+    box.className = "buttons";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Reply buttons");
+    message.buttons.forEach(function (button) {
+      var node = document.createElement("button");
+      node.type = "button";
+      node.className = "reply-button";
+      node.textContent = button.title;
+      node.dataset.id = button.id;
+      node.addEventListener("click", function () { self.tap(message.id, button.id); });
+      box.appendChild(node);
+    });
+    return box;
+  };
+
+  Phone.prototype.listPicker = function (message) {
+    var self = this;
+    var box = document.createElement("div");
+    box.className = "buttons";
+    var open = document.createElement("button");
+    open.type = "button";
+    open.className = "list-open";
+    open.textContent = "☰ " + message.list.button;
+    open.setAttribute("aria-expanded", "false");
+    var items = document.createElement("ul");
+    items.className = "list-items";
+    items.hidden = true;
+    message.list.items.forEach(function (item) {
+      var li = document.createElement("li");
+      var node = document.createElement("button");
+      node.type = "button";
+      node.className = "list-item";
+      node.dataset.id = item.id;
+      node.textContent = item.title;
+      if (item.description) {
+        var small = document.createElement("small");
+        small.textContent = item.description;
+        node.appendChild(small);
+      }
+      node.addEventListener("click", function () {
+        items.hidden = true;
+        open.setAttribute("aria-expanded", "false");
+        self.tap(message.id, item.id);
+      });
+      li.appendChild(node);
+      items.appendChild(li);
+    });
+    open.addEventListener("click", function () {
+      items.hidden = !items.hidden;
+      open.setAttribute("aria-expanded", items.hidden ? "false" : "true");
+    });
+    box.appendChild(open);
+    box.appendChild(items);
+    return box;
+  };
+
+  Phone.prototype.tap = function (messageId, id) {
+    this.post(root.dataset.tapUrl, { message_id: messageId, id: id });
   };
 
   Phone.prototype.append = function (node) {
@@ -133,9 +236,13 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         if (generation !== self.generation) return;
+        if (data.name && self.role === "customer") {
+          document.getElementById("customer-name").value = data.name;
+        }
         var unread = [];
         (data.messages || []).forEach(function (message) {
           if (self.bubbles[message.id]) return;
+          var failing = self.maybeFail(message.id, message.status, message.failable && !message.mine);
           self.el.querySelectorAll(".msg.transient").forEach(function (node) {
             if (node.querySelector(".body").innerHTML === message.html) node.remove();
           });
@@ -143,12 +250,17 @@
           self.bubbles[message.id] = node;
           self.append(node);
           self.lastId = Math.max(self.lastId, message.id);
-          if (!message.mine && (message.status === "sent" || message.status === "delivered")) {
+          if (!failing && !message.mine && (message.status === "sent" || message.status === "delivered")) {
             unread.push(message.id);
           }
         });
         Object.keys(data.statuses || {}).forEach(function (id) {
+          var node = self.bubbles[id];
+          var before = node ? node.dataset.status : null;
           self.setStatus(id, data.statuses[id]);
+          if (node && before !== "sent" && data.statuses[id] === "sent" && node.classList.contains("theirs")) {
+            if (!self.maybeFail(Number(id), "sent", true)) unread.push(Number(id));
+          }
         });
         if (unread.length && document.visibilityState === "visible") {
           postJSON(root.dataset.readUrl, { ids: unread }).catch(function () {});
@@ -157,21 +269,45 @@
       .catch(function () {});
   };
 
-  Phone.prototype.send = function (text) {
+  // "The next message fails with": the first outbound message Twilio accepted (it has a
+  // sid) that arrives or reaches "sent" is reported failed through the status callback.
+  Phone.prototype.maybeFail = function (id, status, failable) {
+    var select = this.role === "customer" ? document.getElementById("fail-next") : null;
+    if (!select || !select.value || !failable || ["sent", "queued", "accepted"].indexOf(status) < 0) {
+      return false;
+    }
+    var code = Number(select.value);
+    select.value = "";
     var self = this;
+    postJSON(root.dataset.failUrl, { id: id, code: code })
+      .then(function () { return self.poll(); })
+      .catch(function (err) { self.error.textContent = "Could not fail it: " + err.message; });
+    return true; // the bubble is still shown; "read" is not reported for it
+  };
+
+  Phone.prototype.send = function (text) {
     text = (text || "").trim();
-    if (!text || this.busy) return;
+    if (!text) return;
+    var self = this;
+    this.post(root.dataset.sendUrl, { body: text }, function () { self.input.value = ""; });
+  };
+
+  // Post something from this phone (text, tap, location, picture) through the signed webhook.
+  Phone.prototype.post = function (url, fields, done) {
+    var self = this;
+    if (this.busy) return;
     this.busy = true;
     this.error.textContent = "";
     var name = document.getElementById("customer-name");
-    postJSON(root.dataset.sendUrl, {
+    var data = {
       tenant: tenant,
       phone: this.number,
-      body: text,
       name: this.role === "customer" && name ? name.value : "Staff",
-    })
+    };
+    Object.keys(fields).forEach(function (key) { data[key] = fields[key]; });
+    postJSON(url, data)
       .then(function (answer) {
-        self.input.value = "";
+        if (done) done();
         (answer.replies || []).forEach(function (html) {
           var node = self.bubble({ mine: false, html: escapeText(html), status: "sent", time: "" });
           node.classList.add("transient");
@@ -200,7 +336,22 @@
 
   select.addEventListener("change", function () {
     customer.number = select.value;
+    document.getElementById("customer-name").value = ""; // the number's own name follows
     customer.reset();
+  });
+  document.getElementById("share-location").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target.elements;
+    customer.post(root.dataset.locationUrl, {
+      latitude: Number(form.latitude.value),
+      longitude: Number(form.longitude.value),
+      address: form.address.value,
+      label: form.label.value,
+    });
+  });
+  document.getElementById("send-image").addEventListener("submit", function (event) {
+    event.preventDefault();
+    customer.post(root.dataset.imageUrl, { body: event.target.elements.body.value });
   });
   document.getElementById("new-customer").addEventListener("click", function () {
     fetch(root.dataset.newCustomerUrl, { headers: { Accept: "application/json" } })
