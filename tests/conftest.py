@@ -79,7 +79,14 @@ def _truncate(database: Database) -> None:
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A real, migrated, empty database: a SQLite file, or PostgreSQL when configured."""
-    if request.param == "sqlite":
+    yield from open_database(request, request.param, tmp_path)
+
+
+def open_database(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[Database]:
+    """The `database` fixture's work for one backend ("sqlite" or "postgresql")."""
+    if backend == "sqlite":
         path = tmp_path / "chatorders.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         database = Database.from_url(f"sqlite:///{path}")
