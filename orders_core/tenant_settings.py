@@ -32,6 +32,13 @@ class TenantSettings(BaseModel):
     in 24 hours). Template variables may name: business, order_number, customer_name,
     total, status, tracking_url, reason, note, amount, items (staff.new_order: order_number,
     customer_name, customer_phone, items, total, address).
+    Buttons and lists (bot/content_templates.py holds each one's Content API definition;
+    sent inside the 24-hour window, the reply's text is the body and the fallback):
+    chat.cart_summary (quick-reply; variables body, cart; buttons Place order
+    `place_order:{cart}` and Edit cart `edit_cart:{cart}`, cart a fingerprint of the cart),
+    chat.did_you_mean (list-picker; variables body, item_1, code_1, price_1, item_2, code_2,
+    price_2; items `pick:{code}`), staff.new_order_buttons (quick-reply; variables body,
+    order_number; buttons Confirm `confirm:{order_number}`, Reject `reject:{order_number}`).
     Quiet hours (tenant's timezone, start == end turns them off) hold customer reminders.
     """
 
