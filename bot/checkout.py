@@ -131,10 +131,11 @@ class CheckoutSteps(FulfilmentSteps):
                 lang=self.lang,
             )
         else:
-            fee, label, where = self.fulfilment_summary(method)
+            fee, zone, label, where = self.fulfilment_summary(method)
             heading = wording.say(self.lang, "order_heading")
+            priced = order_lines(self.lines, self.currency, self.lang, fee, label, bool(zone))
             summary = (
-                f"*{heading}:*\n{order_lines(self.lines, self.currency, self.lang, fee, label)}"
+                f"*{heading}:*\n{priced}"
                 + (f"\n\n{where}" if where else "")
                 + "\n\n" + wording.say(self.lang, "checkout_question")
             )  # fmt: skip

@@ -109,7 +109,7 @@ class FulfilmentSteps(StepBase):
         if not self.lines or intent.kind in _NOT_ANSWERS:
             return None
         ask = self.data.get(ASK_KEY) if self.state in CHECKOUT_STATES else None
-        numbered = ask == "method" and self.state == State.AWAITING_CONFIRMATION
+        numbered = ask == "method" and self.state == State.AWAITING_ADDRESS
         choice = read_choice(self.incoming.text, self.packs, numbered=numbered)
         if choice is not None:
             return self.choose(choice)
@@ -160,8 +160,8 @@ class FulfilmentSteps(StepBase):
         return f"{said}\n\n{following}" if said else following
 
     def _ask_method(self) -> str:
-        """The order so far and "Delivery or pickup?", numbered."""
-        self.state = State.AWAITING_CONFIRMATION
+        """The order so far and "Delivery or pickup?", numbered (an address answers it too)."""
+        self.state = State.AWAITING_ADDRESS
         self.data[ASK_KEY] = "method"
         zones, flat = self.settings.delivery_zones, self.settings.delivery_fee
         fees = {zone.fee for zone in zones}
@@ -303,8 +303,9 @@ class FulfilmentSteps(StepBase):
         self.data[METHOD_KEY] = "delivery"
         return self._advance(place=False)
 
-    def fulfilment_summary(self, method: Method | None) -> tuple[int, str, str]:
-        """The fee, its label and the where-line of the summary ("Delivery to Lekki")."""
+    def fulfilment_summary(self, method: Method | None) -> tuple[int, str | None, str, str]:
+        """The fee, its zone, its label ("Delivery to Lekki") and the where-line of the
+        summary."""
         fee, zone = self._fee(method)
         label = (
             wording.say(self.lang, "zone_delivery_to", zone=zone)
@@ -322,7 +323,7 @@ class FulfilmentSteps(StepBase):
             where = wording.say(self.lang, "fulfil_deliver_to", address=self._known_address())
         else:
             where = ""
-        return fee, label, where
+        return fee, zone, label, where
 
 
 def _one(zones: tuple[DeliveryZone, ...]) -> DeliveryZone | None:
@@ -330,10 +331,13 @@ def _one(zones: tuple[DeliveryZone, ...]) -> DeliveryZone | None:
 
 
 def order_lines(
-    lines: Sequence[CartLine], currency: str, lang: str, fee: int, fee_label: str
+    lines: Sequence[CartLine], currency: str, lang: str, fee: int, fee_label: str, zone: bool
 ) -> str:
-    """The cart's lines, then the delivery fee with its label and the amount to pay."""
+    """The cart's lines, then the delivery fee with its label (a zone's even when free)
+    and the amount to pay."""
     text = wording.cart_lines(lines, currency, lang)
+    if not fee and zone:
+        text += f"\n{fee_label}: {wording.say(lang, 'zone_free')}"
     if fee:
         text += (
             f"\n{fee_label}: {format_money(fee, currency)}"

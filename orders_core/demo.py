@@ -15,6 +15,30 @@ from orders_core.services.tenants import NewApiKey, create_api_key, create_tenan
 DEMO_WHATSAPP = "+14155238886"  # Twilio's WhatsApp sandbox number
 DEMO_STAFF = "+2348000000001"
 DEMO_CUSTOMER = "+2348012345678"
+# Local stand-ins for approved Content templates, so the simulator shows buttons
+# and lists (bot/content_templates.py describes each key's buttons and variables).
+DEMO_TEMPLATES: dict[str, object] = {
+    "chat.cart_summary": {"content_sid": "HX" + "c1" * 16, "variables": ["body", "cart"]},
+    "chat.did_you_mean": {"content_sid": "HX" + "d1" * 16, "variables": [
+        "body", "item_1", "code_1", "price_1", "item_2", "code_2", "price_2"]},
+    "staff.new_order_buttons": {
+        "content_sid": "HX" + "5b" * 16, "variables": ["body", "order_number"]},
+}  # fmt: skip
+# A Lekki kitchen: free delivery in Lekki, a fee to the Island and the Mainland (each with a
+# minimum order), and pickup at the shop. Amounts in kobo.
+DEMO_DELIVERY: dict[str, object] = {
+    "pickup": True,
+    "pickup_address": "14 Admiralty Way, Lekki Phase 1",
+    "location": {"latitude": 6.4478, "longitude": 3.4723},
+    "delivery_zones": [
+        {"name": "Lekki", "areas": ["Lekki", "Lekki Phase 1", "Ikate", "Oniru", "Chevron",
+                                    "Ajah"], "fee": 0, "min_order": 500_000},
+        {"name": "Island", "areas": ["Victoria Island", "VI", "Ikoyi", "Lagos Island",
+                                     "Obalende"], "fee": 150_000, "min_order": 500_000},
+        {"name": "Mainland", "areas": ["Yaba", "Surulere", "Ikeja", "Gbagada", "Maryland"],
+         "fee": 300_000, "min_order": 1_000_000},
+    ],
+}  # fmt: skip
 
 
 def demo_menu() -> list[dict[str, object]]:
@@ -33,15 +57,7 @@ def seed_demo(session: Session) -> NewApiKey | None:
         timezone="Africa/Lagos",
         whatsapp_number=DEMO_WHATSAPP,
         staff=[DEMO_STAFF],
-        # Local stand-ins for approved Content templates, so the simulator shows buttons
-        # and lists (bot/content_templates.py describes each key's buttons and variables).
-        settings={"templates": {
-            "chat.cart_summary": {"content_sid": "HX" + "c1" * 16, "variables": ["body", "cart"]},
-            "chat.did_you_mean": {"content_sid": "HX" + "d1" * 16, "variables": [
-                "body", "item_1", "code_1", "price_1", "item_2", "code_2", "price_2"]},
-            "staff.new_order_buttons": {
-                "content_sid": "HX" + "5b" * 16, "variables": ["body", "order_number"]},
-        }},  # fmt: skip
+        settings={**DEMO_DELIVERY, "templates": DEMO_TEMPLATES},
     )
     import_menu(session, tenant.id, demo_menu())
     return create_api_key(session, tenant.id, mode="test", name="demo")

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from orders_core.db import Database
+from orders_core.demo import seed_demo
+from orders_core.models import Order, Tenant
+from orders_core.services.tenants import update_tenant_settings
 from orders_core.settings import Settings
 from tests.bot.zone_shops import market_shop, orders_of, run_turns, staff_alerts
 from tests.conftest import TenantInfo
@@ -24,8 +28,9 @@ def test_asked_delivery_or_pickup_then_the_zone_fee_is_charged(
     shop, phone = lagos
     run_turns(phone, [
         ("2 jollof", ["₦7,000"]),
-        ("yes", ["Delivery or pickup?", "1. 🛵 Delivery (fee by area)",
-                 "2. 🛍️ Pickup — 14 Admiralty Way, Lekki Phase 1", "Reply *1* or *2*"]),
+        ("yes", ["Delivery or pickup?", "1. 🛵 Delivery: we deliver to you (fee by area)",
+                 "2. 🛍️ Pickup: you collect it — 14 Admiralty Way, Lekki Phase 1",
+                 "Reply *1* or *2*"]),
         ("1", ["Where should we deliver?", "We deliver to: Lekki, Lekki Phase 1, Ajah"]),
         ("12 Admiralty Way, lekki phase 1", ["Delivery to Lekki: ₦1,500", "*To pay: ₦8,500*",
                                              "Deliver to: 12 Admiralty Way, lekki phase 1"]),
@@ -148,3 +153,37 @@ def test_a_location_pin_is_zoned_by_distance_from_the_shop(
     [order] = orders_of(database, shop.id)
     assert (order.delivery_fee, order.delivery["zone"]) == (30_000, "Next door")
     assert order.delivery["location"] == {"latitude": 6.452, "longitude": 3.4801}
+
+
+def test_an_address_answers_the_method_question(
+    lagos: tuple[TenantInfo, WhatsApp], database: Database
+) -> None:
+    shop, phone = lagos
+    run_turns(phone, [("2 jollof", []), ("yes", ["Delivery or pickup?"]),
+                      ("7 Ozumba Mbadiwe Avenue, Victoria Island", ["Delivery to Island: ₦1,000"]),
+                      ("yes", ["placed"])])  # fmt: skip
+    assert orders_of(database, shop.id)[0].delivery["zone"] == "Island"
+
+
+def test_the_demo_business_delivers_free_in_lekki_and_offers_pickup(
+    database: Database, chat_app: Flask, settings: Settings
+) -> None:
+    with database.write() as session:
+        assert seed_demo(session) is not None
+        # Plain text answers (the demo's button templates are sent through the REST API).
+        tenant = session.scalars(select(Tenant)).one()
+        update_tenant_settings(session, tenant, {"templates": {}})
+    assert settings.twilio_auth_token is not None
+    phone = WhatsApp(
+        chat_app.test_client(), token=settings.twilio_auth_token, base_url=settings.public_base_url
+    )
+    run_turns(phone, [
+        ("2 jollof and a chapman", ["Total: ₦8,500"]),
+        ("yes", ["we deliver to you (fee by area)", "Pickup: you collect it — 14 Admiralty Way"]),
+        ("12 Admiralty Way, Lekki", ["Delivery to Lekki: free",
+                                     "Deliver to: 12 Admiralty Way, Lekki"]),
+        ("yes", ["#1001", "placed", "Total: ₦8,500"]),
+    ])  # fmt: skip
+    with database.read() as session:
+        order = session.scalars(select(Order)).one()
+    assert (order.total, order.delivery["zone"]) == (850_000, "Lekki")
