@@ -4,6 +4,7 @@ the answer, and records what the OpenAPI document says about the route."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,35 +50,40 @@ def json_body() -> Any:
     return data
 
 
-def unstorable_text(value: Any, param: str = "") -> str | None:
-    """The param of the first string in `value` a database cannot store (NUL, lone surrogate)."""
+_TEXT = ("unstorable_text", "text must be valid Unicode without NUL characters")
+_NUMBER = ("unstorable_number", "numbers must be finite (no NaN, Infinity or 1e999)")
+
+
+def unstorable(value: Any, param: str = "") -> tuple[str, tuple[str, str]] | None:
+    """The param of the first value in `value` a database cannot store (a string with NUL or
+    a lone surrogate, a NaN or infinite number), with its problem's (type, message)."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return param
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return param
-        return None
+            return param, _TEXT
+        return (param, _TEXT) if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (param, _NUMBER)
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{param}.{key}" if param else str(key)
-            found = unstorable_text(key, name) or unstorable_text(item, name)
+            found = unstorable(key, name) or unstorable(item, name)
             if found is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = unstorable_text(item, f"{param}[{index}]")
+            found = unstorable(item, f"{param}[{index}]")
             if found is not None:
                 return found
     return None
 
 
 def _refuse_unstorable(data: Any) -> None:
-    param = unstorable_text(data)
-    if param is not None:
-        message = "text must be valid Unicode without NUL characters"
-        problem = {"param": param, "message": message, "type": "unstorable_text"}
+    found = unstorable(data)
+    if found is not None:
+        param, (kind, message) = found
+        problem = {"param": param, "message": message, "type": kind}
         raise ApiError(
             400, f"{param or 'body'}: {message}", param=param or None,
             details={"errors": [problem]},
@@ -134,7 +140,7 @@ def api_route(
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Response:
             for name, value in kwargs.items():
-                if unstorable_text(value) is not None:
+                if unstorable(value) is not None:
                     raise ApiError(404, f"No such object: {value!r}", param=name)
             try:
                 if body is not None:

@@ -47,6 +47,10 @@ BAD_ORDERS: list[tuple[str, dict[str, Any], int, str, str]] = [
     ("NUL in notes", order_body(notes="a\x00b"), 400, "invalid_request", "notes"),
     ("NUL in a metadata key", order_body(metadata={"k\x00": 1}), 400, "invalid_request",
      "metadata.k\x00"),
+    ("NaN in metadata", order_body(metadata={"score": float("nan")}), 400, "invalid_request",
+     "metadata.score"),
+    ("Infinity deep in metadata", order_body(metadata={"a": {"b": [1, float("-inf")]}}), 400,
+     "invalid_request", "metadata.a.b[1]"),
     ("too much metadata", order_body(metadata={f"k{i}": i for i in range(51)}), 400,
      "invalid_request", "metadata"),
     ("unknown 3rd product", order_body(items=[JOLLOF, JOLLOF, {"product_id": "prod_unicorn",
@@ -62,22 +66,50 @@ BAD_ORDERS: list[tuple[str, dict[str, Any], int, str, str]] = [
 ]  # fmt: skip
 
 
+# What a 422's message must name (a 400's names its field).
+SAID = {
+    "unknown 3rd product": "No such product: prod_unicorn",
+    "discount above the order": "discount is larger than the order",
+    "line above the largest amount": "line total is above the largest amount",
+    "total above the largest amount": "order total is above the largest amount",
+}
+
+
 @pytest.mark.parametrize(
-    ("body", "status", "code", "param"),
-    [case[1:] for case in BAD_ORDERS],
+    ("case", "body", "status", "code", "param"),
+    BAD_ORDERS,
     ids=[case[0] for case in BAD_ORDERS],
 )
 def test_bad_orders_are_refused_and_nothing_is_written(
-    client: FlaskClient, database: Database, tenant: TenantInfo, body: dict[str, Any],
-    status: int, code: str, param: str,
+    client: FlaskClient, database: Database, tenant: TenantInfo, case: str,
+    body: dict[str, Any], status: int, code: str, param: str,
 ) -> None:  # fmt: skip
     before = row_counts(database)
     response = client.post("/v1/orders", json=body, headers=tenant.headers)
     error = assert_error(response, status, code, param)
-    assert param.split("[")[0].split(".")[0] in error["message"] or status == 422
+    said = SAID[case] if status == 422 else param.split("[")[0].split(".")[0]
+    assert said in error["message"]
     assert row_counts(database) == before
     if status == 400:
         assert error["details"]["errors"][0]["param"] == param
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_numbers_json_cannot_store_are_a_400_naming_the_field(
+    client: FlaskClient, database: Database, tenant: TenantInfo, number: str
+) -> None:
+    before = row_counts(database)
+    body = (
+        '{"customer": {"phone": "+2348012345678"}, "items": [{"product_id": "prod_jollof", '
+        f'"quantity": 1}}], "metadata": {{"pos": {{"weight": {number}}}}}}}'
+    )
+    response = client.post(
+        "/v1/orders", data=body, content_type="application/json", headers=tenant.headers
+    )
+    error = assert_error(response, 400, "invalid_request", "metadata.pos.weight")
+    assert "finite" in error["message"]
+    assert error["details"]["errors"][0]["type"] == "unstorable_number"
+    assert row_counts(database) == before
 
 
 def test_an_unavailable_product_is_refused(
