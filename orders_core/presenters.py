@@ -202,3 +202,15 @@ def customer_out(customer: Customer) -> CustomerOut:
         last_inbound_at=customer.last_inbound_at,
         created_at=customer.created_at,
     )
+
+
+def fulfilment_label(order: Order) -> str | None:
+    """How the order reaches the customer, for board cards and kitchen tickets: "Pickup",
+    "Delivery · Lekki" (its delivery zone), "Delivery"; None when the order does not say."""
+    method = order.delivery.get("method")
+    if method == "pickup":
+        return "Pickup"
+    if method == "delivery" or order.delivery.get("address"):
+        zone = order.delivery.get("zone")
+        return f"Delivery · {zone}" if zone else "Delivery"
+    return None
