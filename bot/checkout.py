@@ -105,8 +105,9 @@ class CheckoutSteps(FulfilmentSteps):
             self.data.pop("location", None)
         saved = replies.address_saved(text, self.lang)
         if self.lines:
-            if self.settings.delivers:
-                self.data[METHOD_KEY] = "delivery"  # an address says how it is wanted
+            if not self.settings.delivers:
+                return self.choose("delivery")  # says it only hands orders over
+            self.data[METHOD_KEY] = "delivery"  # an address says how it is wanted
             following = self._advance(place=False)
             if self.state != State.AWAITING_CONFIRMATION:
                 return following  # the zone's question, not "we'll deliver to"

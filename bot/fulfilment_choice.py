@@ -283,6 +283,9 @@ class FulfilmentSteps(StepBase):
         """The zone the answer to "which area?" picks; not served when it picks none."""
         names = [str(name) for name in self.data.get(AREA_CHOICES_KEY, [])]
         zones = self.settings.delivery_zones
+        if intent.kind == IntentKind.YES:  # "yes" is no area: the question again
+            listed = [z for z in (zone_named(zones, name) for name in names) if z is not None]
+            return self._ask_area(self._known_address() or "", listed or zones)
         words = words_of(self.incoming.text)
         number = _number(words, self.packs)
         zone: DeliveryZone | None = None

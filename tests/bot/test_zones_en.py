@@ -12,7 +12,7 @@ from orders_core.demo import seed_demo
 from orders_core.models import Order, Tenant
 from orders_core.services.tenants import update_tenant_settings
 from orders_core.settings import Settings
-from tests.bot.zone_shops import market_shop, orders_of, run_turns, staff_alerts
+from tests.bot.zone_shops import configure, market_shop, orders_of, run_turns, staff_alerts
 from tests.conftest import TenantInfo
 from tests.webhooks.twilio_helpers import WhatsApp
 
@@ -187,3 +187,36 @@ def test_the_demo_business_delivers_free_in_lekki_and_offers_pickup(
     with database.read() as session:
         order = session.scalars(select(Order)).one()
     assert (order.total, order.delivery["zone"]) == (850_000, "Lekki")
+
+
+def test_yes_to_the_area_question_asks_it_again(lagos: tuple[TenantInfo, WhatsApp]) -> None:
+    _, phone = lagos
+    run_turns(phone, [("2 jollof", []), ("deliver to 5 Adeola Odeku Street", ["Which area"]),
+                      ("yes", ["Which area is *5 Adeola Odeku Street* in?", "2. Island"])])  # fmt: skip
+
+
+def test_a_pickup_only_business_says_so_to_an_address(
+    lagos: tuple[TenantInfo, WhatsApp], database: Database
+) -> None:
+    shop, phone = lagos
+    configure(database, shop.id, {"delivers": False})
+    run_turns(phone, [
+        ("2 jollof", []),
+        ("deliver to 3 Allen Avenue, Ikeja", [
+            "Sorry, we don't deliver; you collect your order (14 Admiralty Way, Lekki Phase 1).",
+            "Pickup at: 14 Admiralty Way"]),
+        ("yes", ["placed", "Collect your order at:"]),
+    ])  # fmt: skip
+    assert orders_of(database, shop.id)[0].delivery == {"method": "pickup"}
+
+
+def test_a_business_that_only_delivers_never_asks_and_says_no_to_pickup(
+    lagos: tuple[TenantInfo, WhatsApp], database: Database
+) -> None:
+    shop, phone = lagos
+    configure(database, shop.id, {"pickup": False})
+    run_turns(phone, [
+        ("2 jollof", []),
+        ("yes", ["Where should we deliver?", "We deliver to: Lekki"]),
+        ("I'll pick it up", ["Sorry, we only deliver (no pickup).", "Where should we deliver?"]),
+    ])  # fmt: skip
