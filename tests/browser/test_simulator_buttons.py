@@ -37,7 +37,7 @@ def test_buttons_list_and_staff_confirm(page: Any, live_server: LiveServer) -> N
     page.locator("#phone-customer .msg.mine.tapped", has_text="Fried Rice").wait_for()
 
     say(page, "customer", "yes")
-    expect_in(page, "customer", "Where should we deliver")
+    expect_in(page, "customer", "Delivery or pickup|Where should we deliver")
     say(page, "customer", "12 Admiralty Way, Lekki")
     summary = (
         page.locator("#phone-customer .msg.theirs")
@@ -75,7 +75,6 @@ def test_location_picture_failure_and_name(page: Any, live_server: LiveServer) -
     page.goto(live_server.url + "/simulator/")
     say(page, "customer", "2 jollof")
     say(page, "customer", "yes")
-    page.get_by_text("More: location, picture, failures").click()
     page.get_by_role("button", name="📍 Send location").click()
     page.locator("#phone-customer .msg.mine .pin", has_text="Home").wait_for()
     expect_in(page, "customer", "12 Admiralty Way")
@@ -85,6 +84,7 @@ def test_location_picture_failure_and_name(page: Any, live_server: LiveServer) -
     picture = page.locator("#phone-customer .msg.mine img.picture").last
     picture.wait_for()
     assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) == 240
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
     page.screenshot(path=str(SHOTS / "buttons-location-picture.png"), full_page=True)
 
     summary = (
@@ -97,9 +97,10 @@ def test_location_picture_failure_and_name(page: Any, live_server: LiveServer) -
     summary.get_by_role("button", name="Place order").click()
     expect_in(page, "customer", r"#1001")
     say(page, "staff", "confirm 1001")  # the "confirmed" notice goes by the REST API: it fails
-    page.locator("#phone-customer .msg.theirs[data-status='failed']").first.wait_for(
-        timeout=DELIVERY_WAIT_MS
-    )
+    failed = page.locator("#phone-customer .msg.theirs[data-status='failed']")
+    failed.first.wait_for(timeout=DELIVERY_WAIT_MS)
+    failed.get_by_text("Twilio error 63024").wait_for()
+    assert "confirmed" in failed.first.inner_text()
     page.screenshot(path=str(SHOTS / "buttons-failed.png"), full_page=True)
     sign_in(page, live_server)
     trouble = page.locator(

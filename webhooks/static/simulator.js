@@ -280,7 +280,16 @@
     select.value = "";
     var self = this;
     postJSON(root.dataset.failUrl, { id: id, code: code })
-      .then(function () { return self.poll(); })
+      .then(function (answer) {
+        var node = self.bubbles[id];
+        if (node && answer.status === "failed" && !node.querySelector(".error-code")) {
+          var label = document.createElement("span");
+          label.className = "error-code";
+          label.textContent = "Twilio error " + code;
+          node.insertBefore(label, node.querySelector(".meta"));
+        }
+        return self.poll();
+      })
       .catch(function (err) { self.error.textContent = "Could not fail it: " + err.message; });
     return true; // the bubble is still shown; "read" is not reported for it
   };
