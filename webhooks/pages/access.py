@@ -8,8 +8,9 @@ An endpoint missing from the table is the owner's alone.
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from orders_core.models import StaffRole
 from webhooks.errors import error_response
@@ -61,6 +62,15 @@ def can(endpoint: str) -> bool:
     """Whether whoever is signed in may use the endpoint (for templates: hide what they can't)."""
     who = current()
     return who is not None and (endpoint in OPEN or who.role in roles_for(endpoint))
+
+
+def endpoint_of(path: str) -> str:
+    """The endpoint a GET of `path` reaches ("" when none does)."""
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return ""
+    return str(endpoint)
 
 
 def landing(who: Who) -> str:

@@ -57,11 +57,12 @@ def _guard() -> ResponseReturnValue | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """`target` if it is a path inside the dashboard, else where the signed-in role starts
-    (no open redirects)."""
+    """`target` if it is a path inside the dashboard the signed-in role may open, else where
+    the role starts (no open redirects)."""
     if target and not any(c in target for c in "\r\n\\"):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard"):
+        inside = not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard")
+        if inside and access.can(access.endpoint_of(parts.path)):
             return target
     who = current()
     return access.landing(who) if who else url_for(".board")
@@ -77,13 +78,15 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
     next_page = request.form.get("next", "")
-    with_key = "api_key" in request.form
+    # The form has both ways in: a key typed (or a form without an email field) means the key.
+    raw_key = request.form.get("api_key", "").strip()
+    with_key = bool(raw_key) or "email" not in request.form
     email = "" if with_key else request.form.get("email", "")
     if not allow_attempt(email):
         flash("Too many sign-in attempts. Wait a minute and try again.", "error")
         return render_template("dashboard/login.html", next=next_page, email=email), 429
     if with_key:
-        if sign_in(request.form["api_key"]):
+        if sign_in(raw_key):
             return redirect(_safe_next(next_page), 303)
         flash(WRONG_KEY, "error")
         return render_template("dashboard/login.html", next=next_page, use_key=True), 401

@@ -28,9 +28,11 @@ def _ranges(text: str) -> list[str]:
 
 def parse_hours(form: Mapping[str, str]) -> tuple[dict[str, list[str]] | None, dict[str, str]]:
     """Opening hours from the fields `hours_mon`..`hours_sun` ("11:00-15:00, 17:00-22:00";
-    blank is closed), or None (open all day) when `always_open` is ticked; and the errors
-    by field name."""
+    blank is closed), or None (open all day) when `always_open` is ticked and no day has
+    hours; and the errors by field name."""
     if form.get("always_open"):
+        if any(form.get(f"hours_{day}", "").strip() for day in WEEKDAYS):
+            return None, {"hours": "Untick Open all day to keep these hours, or clear them."}
         return None, {}
     hours: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
