@@ -20,7 +20,6 @@ class LineOption:
     group: str
     name: str
     price: int = 0
-    extra: bool = False  # from an optional group (shown "+Chicken"), not a required choice
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def priced_options(product: CatalogEntry, names: Iterable[str]) -> tuple[LineOpt
         if len(picked) > group.max:
             return None
         wanted -= {o.name.casefold() for o in picked}
-        chosen += [LineOption(group.name, o.name, o.price, not group.required) for o in picked]
+        chosen += [LineOption(group.name, o.name, o.price) for o in picked]
     return None if wanted else tuple(chosen)
 
 

@@ -168,9 +168,9 @@ class CartEdit:
             elif not entry.available:
                 self.sold_out(entry)
             else:
-                self.put(
-                    entry, int(item.get("quantity", 1)), str(item.get("note") or ""), exact=False
-                )
+                options = tuple(str(name) for name in item.get("options") or [])
+                quantity, note = int(item.get("quantity", 1)), str(item.get("note") or "")
+                self.put(entry, quantity, note, exact=False, options=options)
 
     def ask_unclear(self, intent: Intent) -> None:
         """A question for every unclear product; the first one with choices is remembered

@@ -191,13 +191,20 @@ class CartSteps(StepBase):
         if order is None:
             return []
         return [
-            {"code": i.product_code, "name": i.name, "quantity": i.quantity} for i in order.items
+            {
+                "code": i.product_code,
+                "name": i.name,
+                "quantity": i.quantity,
+                "note": i.note or "",
+                "options": [str(o["name"]) for o in i.options or []],
+            }
+            for i in order.items
         ]
 
     def on_show_cart(self, intent: Intent) -> str:
         if self.state in CHECKOUT_STATES and self.lines:
             return self._checkout_summary()
-        return self.cart_text()
+        return self.with_option_question(self.cart_text())
 
     def on_clear(self, intent: Intent) -> str:
         self.lines, self.state = [], State.BROWSING

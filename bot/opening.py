@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.cart import CartLine
+from bot.cart import CartLine, load_cart
+from bot.intents import CatalogEntry
 from bot.language.replies import say
 from bot.outbound import queue_message
 from bot.wording import cart_lines
@@ -107,14 +108,11 @@ def _lines(session: Session, tenant: Tenant, items: list[dict[str, Any]]) -> lis
             select(Product).where(Product.tenant_id == tenant.id, Product.code.in_(codes))
         )
     }
-    lines = []
-    for item in items:
-        product = products.get(str(item.get("product_id")))
-        quantity = item.get("quantity")
-        if product is not None and isinstance(quantity, int) and quantity > 0:
-            note = str(item.get("note") or "")
-            lines.append(CartLine(product.code, product.name, quantity, product.unit_price, note))
-    return lines
+    catalog = {
+        p.code: CatalogEntry(p.code, p.name, (), p.unit_price, p.available, p.option_groups)
+        for p in products.values()
+    }
+    return load_cart(items, catalog)  # priced with the options, as the chat prices them
 
 
 def _ask(session: Session, tenant: Tenant, conversation: Conversation, checkout: Checkout,

@@ -334,6 +334,9 @@ def _amounts(lex: Lexicon, words: Words) -> list[tuple[Amount, Words]]:
     """Ways to read the amount: before and after the name, or "x2" inside the phrase;
     and none at all when the first word may be an option ("half plate biryani")."""
     amount, rest = leading_amount(lex, words)
+    more = lex.phrases["more"].prefix(rest) if "more" in lex.phrases else 0
+    if more and more < len(rest) and not lex.phrases["option_with"].prefix(rest):
+        rest = rest[more:]  # "2 more egg moi moi"
     amount, rest = trailing_amount(lex, rest, amount) if rest else (amount, rest)
     if not amount.written:
         for i in range(len(rest) - 1):

@@ -122,23 +122,24 @@ class Reader(ActReader):
 
     def more_options(self, words: Words) -> bool:
         """ "jollof large with chicken and beef", "chips kubwa na sausage": a piece of only
-        options of the line just named (a product's own name stays the product) goes on it."""
+        options of a line this message named goes on the latest such line (a product's own
+        name, without a with-word, stays the product)."""
         lines = self.lines_here()
         reader = OptionReader.of(self.lex, self.index) if lines else None
         if reader is None or not reader.mentions(words):
             return False
-        op = lines[-1]
-        assert op.item is not None
-        entry = self.entry(op.item.code)
-        found = reader.around(entry, (), words) if entry is not None else None
-        if entry is None or found is None:
-            return False
-        options = reader.ordered(entry, [*op.item.options, *found.options])
-        note = ", ".join(filter(None, (op.item.note, found.note)))
-        self.ops[self.ops.index(op)] = replace(
-            op, item=replace(op.item, options=options, note=note)
-        )
-        return True
+        for op in reversed(lines):  # the latest line whose product has these options
+            assert op.item is not None
+            entry = self.entry(op.item.code)
+            found = reader.around(entry, (), words) if entry is not None else None
+            if entry is None or found is None:
+                continue
+            options = reader.ordered(entry, [*op.item.options, *found.options])
+            note = ", ".join(filter(None, (op.item.note, found.note)))
+            item = replace(op.item, options=options, note=note)
+            self.ops[self.ops.index(op)] = replace(op, item=item)
+            return True
+        return False
 
     def social_prefix(self, words: Words) -> int:
         """Greetings and chit-chat at the start of a piece that still goes on."""

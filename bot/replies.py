@@ -101,6 +101,7 @@ def menu_reply(products: Iterable[Product], currency: str, business: str, hint: 
         category = product.category
         sold_out = "" if product.available else " _(sold out)_"
         rows.append(f"• {product.name} — {format_money(product.unit_price, currency)}{sold_out}")
+        rows += wording.menu_options(product.option_groups or [], currency)
     if len(rows) == 1:
         return "The menu is empty right now, sorry. Please check back later."
     rows.append("\n" + hint)
@@ -177,10 +178,7 @@ def order_placed(
     """Confirmation that an order went to the business, in the customer's language."""
     lines = [
         wording.say(lang, "placed", number=order.number),
-        *(
-            f"• {i.quantity} × {i.name} — {format_money(i.subtotal, order.currency)}"
-            for i in order.items
-        ),
+        *(wording.order_item_text(i, order.currency) for i in order.items),
     ]
     if order.delivery_fee:
         fee = format_money(order.delivery_fee, order.currency)
@@ -188,8 +186,8 @@ def order_placed(
     lines.append(f"*{wording.say(lang, 'total')}: {format_money(order.total, order.currency)}*")
     if delivering and order.delivery.get("address"):
         lines.append(f"📍 {order.delivery['address']}")
-    if order.notes:
-        lines.append(f"📝 {order.notes}")
+    if notes := wording.order_notes_beside_lines(order):
+        lines.append(f"📝 {notes}")
     lines.append("\n" + wording.say(lang, "placed_next", kind=kind))
     return "\n".join(lines)
 
@@ -311,10 +309,7 @@ def new_order_alert(order: Order) -> str:
     lines = [
         f"🆕 *New order #{order.number}* ({order.channel})",
         f"{who} · {order.customer_phone}",
-        *(
-            f"• {i.quantity} × {i.name} — {format_money(i.subtotal, order.currency)}"
-            for i in order.items
-        ),
+        *(wording.order_item_text(i, order.currency, note="plain") for i in order.items),
     ]
     if order.delivery_fee:
         lines.append(f"Delivery: {format_money(order.delivery_fee, order.currency)}")
@@ -335,7 +330,7 @@ def new_order_alert_variables(order: Order) -> dict[str, str]:
         "order_number": str(order.number),
         "customer_name": order.customer_name or "Customer",
         "customer_phone": order.customer_phone or "",
-        "items": ", ".join(f"{i.quantity} × {i.name}" for i in order.items),
+        "items": ", ".join(f"{i.quantity} × {wording.order_item_name(i)}" for i in order.items),
         "total": format_money(order.total, order.currency),
         "address": str(order.delivery.get("address") or ""),
     }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.cart import CartLine, LineOption, cart_total
 from bot.language.lexicon import BASE, packs_for_currency
 from bot.language.replies import say
 from orders_core.domain import format_money
+from orders_core.models import Order, OrderItem
 
 
 def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, ...]:
@@ -18,14 +20,56 @@ def tenant_packs(languages: Sequence[str] | None, currency: str) -> tuple[str, .
 
 
 def options_text(options: Sequence[LineOption]) -> str:
-    """A line's options as customers and staff read them: "Large, +Chicken" (an extra from
-    an optional group is marked with a plus)."""
-    return ", ".join(f"+{o.name}" if o.extra else o.name for o in options)
+    """A line's options as customers and staff read them: "Large, +Chicken".
+
+    The options of the line's first group (the size or type, as menus list it) are shown
+    bare, those of later groups (extras) with a plus; the same rule for carts and orders.
+    """
+    first = options[0].group if options else None
+    return ", ".join(o.name if o.group == first else f"+{o.name}" for o in options)
 
 
 def line_name(name: str, options: Sequence[LineOption]) -> str:
     """A product's name with the options of its line: "Jollof Rice (Large, +Chicken)"."""
     return f"{name} ({options_text(options)})" if options else name
+
+
+def menu_options(groups: Sequence[Mapping[str, Any]], currency: str) -> list[str]:
+    """A product's option groups under it on the menu: "   Size: Small · Large +₦500"."""
+    rows = []
+    for group in groups:
+        choices = " · ".join(
+            o["name"] + (f" +{format_money(o['price'], currency)}" if o.get("price") else "")
+            for o in group["options"]
+        )
+        rows.append(f"   _{group['name']}_: {choices}")
+    return rows
+
+
+def order_item_name(item: OrderItem) -> str:
+    """An order line's name with its options: "Jollof Rice (Large, +Chicken)"."""
+    options = [
+        LineOption(str(o.get("group", "")), str(o["name"]), int(o.get("price") or 0))
+        for o in item.options or []
+    ]
+    return line_name(item.name, options)
+
+
+def order_item_text(item: OrderItem, currency: str, *, note: str = "italic") -> str:
+    """One order line with its options, note and price; `note="plain"` writes the note
+    as staff read it ("• 2 × Jollof Rice (Large, +Chicken) — no pepper — ₦9,000")."""
+    said = ""
+    if item.note:
+        said = f" — {item.note}" if note == "plain" else f" _({item.note})_"
+    money = format_money(item.subtotal, currency)
+    return f"• {item.quantity} × {order_item_name(item)}{said} — {money}"
+
+
+def order_notes_beside_lines(order: Order) -> str | None:
+    """The order's notes without the "Jollof Rice: no pepper" its lines already show."""
+    shown = {f"{item.name}: {item.note}" for item in order.items if item.note}
+    parts = [part for part in (order.notes or "").split("; ") if part and part not in shown]
+    return "; ".join(parts) or None
 
 
 def line_text(line: CartLine, currency: str) -> str:
