@@ -283,6 +283,7 @@ class ActReader(ItemReader):
         if (
             not explicit
             and line.note
+            and not line.options  # "large jollof no pepper": a line of its own
             and line.code in self.context.cart
             and self.added_here(line.code) is None
         ):

@@ -167,12 +167,15 @@ def set_quantity(
     priced: tuple[LineOption, ...] = (),
 ) -> list[CartLine]:
     """The cart with exactly `quantity` of `product` (those lines with `options`, when
-    named) in one line; zero removes them. With no such line, one is added with `priced`."""
+    named) in one line; zero removes them. Lines that differ by their options are not
+    merged: the latest one is set. With no such line, one is added with `priced`."""
     if quantity <= 0:
         return remove_item(lines, product.code, options=options)
     found = [i for i, line in enumerate(lines) if line.code == product.code and line.has(options)]
     if not found:
         return add_item(lines, product, quantity, note, priced)
+    if len({lines[i].options for i in found}) > 1:
+        found = found[-1:]  # "make it 3" with a large and a small jollof: the latest line
     first = found[0]
     kept = replace(
         lines[first], quantity=min(quantity, MAX_QUANTITY), note=note or lines[first].note

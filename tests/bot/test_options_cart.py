@@ -52,6 +52,7 @@ def test_the_same_product_with_other_options_is_another_line() -> None:
     ]  # fmt: skip
     cart = set_quantity(cart, JOLLOF, 5, options=("small",))
     assert [line.quantity for line in cart] == [2, 5]
+    assert [line.quantity for line in set_quantity(cart, JOLLOF, 3)] == [2, 3]
     assert [line.option_names for line in remove_item(cart, "prod_jollof", options=("Large",))] == [
         ("Small",)
     ]
