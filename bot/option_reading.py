@@ -254,6 +254,17 @@ class OptionReader:
                     self._like(self._typed(w), part) for w, part in zip(words, name, strict=False)
                 ):
                     best = (option, k)
+        if best is None and words and len(words[0]) >= _MIN_FUZZY:
+            # "egusi with meat": one word of a longer name, when no other option has it
+            typed = self._typed(words[0])
+            holders = [
+                option
+                for option in self.options.by_code.get(entry.code, ())
+                if len(option.words) > 1
+                and any(self._like(typed, w) for w in option.words if w not in _NAME_LEADS)
+            ]
+            if len(holders) == 1:
+                best = (holders[0], 1)
         return best
 
     def complete(self, entry: CatalogEntry, words: Words) -> str | None:
