@@ -4,6 +4,8 @@ pack's word order, and the rule for a word that is an option and a product."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.intents import CatalogEntry, Context, IntentKind, OpKind
 from bot.parser import parse
@@ -88,3 +90,60 @@ def test_a_catalog_without_options_reads_as_before() -> None:
     assert [(op.kind, op.item.code if op.item else None) for op in intent.ops] == [
         (OpKind.ADD, "j"), (OpKind.ADD, "chicken")
     ]  # fmt: skip
+
+
+_WORDS = st.sampled_from(
+    [
+        "2",
+        "x",
+        "large",
+        "big",
+        "bada",
+        "kubwa",
+        "small",
+        "jollof",
+        "chicken",
+        "with",
+        "extra",
+        "and",
+        "+",
+        "na",
+        "no",
+        "pepper",
+        "lassi",
+        "chai",
+        "misal",
+        "pav",
+        "the",
+        "one",
+        "remove",
+        "make",
+        "it",
+        "3",
+        "hata",
+        "do",
+        "toa",
+        "(",
+        ")",
+        ",",
+        "?",
+        "size",
+        "wala",
+        "beef",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=14).map(" ".join))
+def test_any_words_give_real_options_of_the_product_named(text: str) -> None:
+    intent = parse(text, MENU, Context(packs=PACKS, cart=frozenset({"jollof", "lassi"})))
+    by_code = {entry.code: entry for entry in MENU}
+    for op in intent.ops:
+        if op.item is None:
+            continue
+        entry = by_code[op.item.code]
+        names = [o.name for g in entry.option_groups for o in g.options]
+        assert list(op.item.options) == [n for n in names if n in op.item.options]  # menu order
+        for group in entry.option_groups:
+            assert sum(o.name in op.item.options for o in group.options) <= group.max
