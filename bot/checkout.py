@@ -219,8 +219,9 @@ class CheckoutSteps(FulfilmentSteps):
         placed = replies.order_placed(
             order, delivering=delivering, lang=self.lang, kind=settings.business_kind
         )
-        if method == "pickup":
-            placed += "\n" + collect_line(settings.pickup_address, self.lang)
+        if method == "pickup":  # where to collect it, above what happens next
+            head, sep, tail = placed.rpartition("\n\n")
+            placed = f"{head}\n{collect_line(settings.pickup_address, self.lang)}{sep}{tail}"
         if self.customer.opted_out:
             # Ordering is asking to hear about the order; STOP turns it off again.
             self.customer.opted_out = False

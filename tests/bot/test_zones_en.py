@@ -56,7 +56,7 @@ def test_i_will_pick_it_up_makes_a_pickup_order_without_a_fee(
         ("1 jollof and 1 chapman", ["₦5,000"]),
         ("ok I'll pick it up", ["Pickup at: 14 Admiralty Way, Lekki Phase 1 (no delivery fee)",
                                 "Reply *YES*"]),
-        ("yes", ["#1001", "Collect your order at: 14 Admiralty Way, Lekki Phase 1"]),
+        ("yes", ["#1001", "Collect your order at: 14 Admiralty Way, Lekki Phase 1\n\nWe'll"]),
     ])  # fmt: skip
 
     [order] = orders_of(database, shop.id)
