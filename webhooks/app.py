@@ -14,6 +14,7 @@ from webhooks.api import catalog, checkouts, messages, orders, returns, webhook_
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
 from webhooks.errors import register_error_handlers
+from webhooks.logs import ensure_logging, init_request_ids
 from webhooks.ratelimit import init_rate_limits
 
 
@@ -39,7 +40,9 @@ def create_app(
     )
     database = db or Database.from_url(settings.database_url)
     app.extensions[EXTENSION] = AppServices(settings=settings, db=database, extras=extras or {})
+    ensure_logging()
     register_error_handlers(app)
+    init_request_ids(app)
     init_auth(app)
     init_rate_limits(app, settings)
 

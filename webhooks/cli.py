@@ -27,6 +27,7 @@ from orders_core.services import staff_accounts as accounts
 from orders_core.services.options import parse_options_text
 from orders_core.services.tenants import create_api_key, create_tenant, get_tenant, revoke_api_key
 from orders_core.settings import Settings
+from webhooks.logs import configure_logging
 
 
 def _database() -> Database:
@@ -41,6 +42,7 @@ def _fail(message: str) -> None:
 @click.group()
 def main() -> None:
     """chatorders: take orders over WhatsApp."""
+    configure_logging()
 
 
 @main.command()

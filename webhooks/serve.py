@@ -36,10 +36,12 @@ class QuietPollsHandler(WSGIRequestHandler):
     """werkzeug's request log, minus the pages' successful polls."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log the request unless it is a successful poll."""
+        """Log the request, without its query string (it can hold a phone number), unless it
+        is a successful poll."""
         if str(code) == "200" and self.path.startswith(QUIET_POLLS):
             return
-        super().log_request(code, size)
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s" %s %s', self.command, path, code, size)
 
 
 @dataclass(frozen=True)

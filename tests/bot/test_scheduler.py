@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ from bot import reminders
 from bot.channels import ConsoleChannel, TwilioChannel
 from bot.dispatcher import dispatch
 from bot.outbound import queue_message
-from bot.scheduler import build_scheduler, run_forever
+from bot.scheduler import build_scheduler
 from orders_core.db import Database
 from orders_core.models import Message, Order
 from orders_core.services.tenants import get_tenant, update_tenant_settings
@@ -60,18 +58,6 @@ def test_build_scheduler_has_named_coalescing_jobs(
     with database.read() as session:
         message = session.scalars(select(Message)).one()
     assert message.status == "sent" and message.sid and len(message.sid) == 34
-
-
-def test_run_forever_stops_cleanly_on_sigterm(local_settings: Settings) -> None:
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    try:
-        run_forever(local_settings)  # returns once the signal arrives
-    finally:
-        timer.cancel()
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 @pytest.fixture

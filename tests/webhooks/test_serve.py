@@ -152,4 +152,5 @@ def test_serve_runs_for_real_and_stops_cleanly(tmp_path: Path, stop: signal.Sign
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
     assert "stopping chatorders" in out
-    assert "GET /simulator/ " in err and "/simulator/api/messages" not in err
+    assert '"GET /simulator/" 200' in err and "/simulator/api/messages" not in err
+    assert " INFO " in err  # log lines carry their level (and a time) now
