@@ -296,7 +296,9 @@ def deliver_webhooks(
     """Post the due deliveries once each (at least once across crashes); how many were tried.
 
     2xx is success; anything else retries on RETRY_DELAYS (with jitter), then `failed`. An
-    endpoint failing for DISABLE_AFTER with no success is disabled and staff are told.
+    endpoint failing for DISABLE_AFTER with no success is disabled and staff are told. An
+    endpoint deleted while its deliveries are being posted ends those deliveries quietly;
+    the rest of the batch goes on.
     """
     with database.write() as session:
         posts = _claim(session, settings, now, limit)
@@ -315,6 +317,8 @@ def deliver_webhooks(
             error = f"{type(exc).__name__}: {exc}"
         with database.write() as session:
             delivery = session.get(WebhookDelivery, post.id)
-            assert delivery is not None
+            if delivery is None:  # its endpoint was deleted (with its deliveries) meanwhile
+                log.info("webhook delivery %s is gone; its result is not recorded", post.id)
+                continue
             _record(session, delivery, status, error, now)
     return len(posts)

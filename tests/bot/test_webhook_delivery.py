@@ -299,3 +299,29 @@ def test_claiming_deliveries_costs_the_same_statements_for_2_or_10(
     # (BEGIN on SQLite) deliveries, their events, their endpoints, all marked delivering
     bound = 5 if h.database.engine.dialect.name == "sqlite" else 4
     assert claims[0] == claims[1] <= bound
+
+
+def test_an_endpoint_deleted_mid_batch_ends_its_deliveries_and_the_rest_go_on(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    endpoint_id, _ = _endpoint(h, tenant)
+    place(h.database, tenant.id, channel="api", webhook_urls=[ORDER_URL])
+    place(h.database, tenant.id, channel="api", webhook_urls=[ORDER_URL])
+    while plan_outbox(h.database, now=h.now):
+        pass
+    posted: list[str] = []
+
+    def deleting_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
+        """Posts fine; the tenant deletes its endpoint while the first post is in flight."""
+        if not posted:
+            with h.database.write() as session:
+                session.delete(session.get(WebhookEndpoint, endpoint_id))
+        posted.append(url)
+        return 200
+
+    assert deliver_webhooks(h.database, h.settings, deleting_sender, now=h.now) == 4
+
+    assert sorted(posted) == sorted([ENDPOINT_URL, ENDPOINT_URL, ORDER_URL, ORDER_URL])
+    with h.database.read() as session:
+        left = list(session.scalars(select(WebhookDelivery)))
+    assert [(d.url, d.status) for d in left] == [(ORDER_URL, "succeeded")] * 2
