@@ -8,7 +8,7 @@ cases, and returns a reply saying what was understood and what to do next.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Row, Select, select
@@ -218,7 +218,7 @@ def respond(
             checkout = None
         notices.append(replies.expired_notice(int(cart_ttl.total_seconds() // 60)))
     if tap is not None:
-        _as_typed(step, tap, notices)
+        notices.extend(interactive.read_as_typed(step, tap))
     text = step.run()
     order, lines = step.placed or (None, step.lines)
     opened = save_chat_cart(
@@ -237,23 +237,7 @@ def respond(
         conversation.data = step.data
     conversation.last_activity_at = now
     answer = "\n\n".join([*notices, text])
-    offer = interactive.customer_offer(
-        text=answer, state=step.state, lines=step.lines, data=step.data,
-        by_code=step.by_code, currency=business.tenant.currency,
-    )  # fmt: skip
-    return Reply(answer, step.order_id, interactive.content_for(business.settings, offer))
-
-
-def _as_typed(step: _Step, tap: Tap, notices: list[str]) -> None:
-    """Make the step read a tap as the words it stands for (unknown taps stay as sent)."""
-    command = interactive.customer_command(
-        tap, state=step.state, lines=step.lines, data=step.data, by_code=step.by_code
-    )
-    if command is None:
-        return
-    step.incoming = replace(step.incoming, text=command.text)
-    if command.notice:
-        notices.append(wording.say(step.lang, command.notice))
+    return Reply(answer, step.order_id, interactive.reply_content(step, answer))
 
 
 def _open_checkout(session: Session, chat: LockedChat) -> Checkout | None:

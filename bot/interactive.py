@@ -14,14 +14,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import wording
 from bot.cart import CartLine
-from bot.chat_step import CHECKOUT_STATES, State
+from bot.chat_step import CHECKOUT_STATES, State, StepBase
 from bot.content_templates import CART_SUMMARY, CONTENT, DID_YOU_MEAN, STAFF_BUTTONS
 from bot.intents import CatalogEntry
 from orders_core.domain import OrderStatus, format_money
@@ -181,6 +182,28 @@ def customer_command(
         entry = by_code.get(argument)
         return Command(entry.name) if entry is not None else None
     return None
+
+
+def read_as_typed(step: StepBase, tap: Tap) -> list[str]:
+    """Make a conversation step read `tap` as the words it stands for (an unknown payload
+    stays as sent); the notices to put before its answer."""
+    command = customer_command(
+        tap, state=step.state, lines=step.lines, data=step.data, by_code=step.by_code
+    )
+    if command is None:
+        return []
+    step.incoming = replace(step.incoming, text=command.text)
+    return [wording.say(step.lang, command.notice)] if command.notice else []
+
+
+def reply_content(step: StepBase, text: str) -> Content | None:
+    """The template to send a step's answer `text` as, judged from where the step left the
+    chat; None for plain text."""
+    offer = customer_offer(
+        text=text, state=step.state, lines=step.lines, data=step.data,
+        by_code=step.by_code, currency=step.currency,
+    )  # fmt: skip
+    return content_for(step.settings, offer)
 
 
 def staff_command(session: Session, tenant_id: int, tap: Tap) -> Command | None:
