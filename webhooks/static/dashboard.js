@@ -17,7 +17,7 @@
   function check() {
     fetch(board.dataset.versionUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 401) {
+        if (response.status === 401 || response.status === 403) {
           window.location.reload();
           return null;
         }

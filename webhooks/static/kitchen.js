@@ -74,7 +74,7 @@
   function check() {
     fetch(list.dataset.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 401) {
+        if (response.status === 401 || response.status === 403) {
           window.location.reload();
           return null;
         }
