@@ -198,7 +198,9 @@ def read_as_typed(step: StepBase, tap: Tap) -> list[str]:
 
 def reply_content(step: StepBase, text: str) -> Content | None:
     """The template to send a step's answer `text` as, judged from where the step left the
-    chat; None for plain text."""
+    chat; None for plain text (always on SMS, which has no buttons)."""
+    if step.incoming.channel != "whatsapp":
+        return None
     offer = customer_offer(
         text=text, state=step.state, lines=step.lines, data=step.data,
         by_code=step.by_code, currency=step.currency,

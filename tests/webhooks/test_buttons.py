@@ -131,6 +131,14 @@ def test_without_templates_everything_stays_plain_text(
     assert "#1001" in placed.text
 
 
+def test_sms_customers_get_plain_text(customer: WhatsApp, database: Database) -> None:
+    customer.send("2 jollof", channel="sms")
+    customer.send("yes", channel="sms")
+    answer = customer.send(ADDRESS, channel="sms")
+    assert "Reply *YES* to place the order" in answer.text
+    assert all(m.content_sid is None for m in replies(database))
+
+
 def test_a_place_order_tap_on_a_cart_that_changed_places_nothing(
     customer: WhatsApp, database: Database
 ) -> None:
