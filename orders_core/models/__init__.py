@@ -13,6 +13,12 @@ from orders_core.models.orders import (
     TimelineEvent,
 )
 from orders_core.models.outbox import IdempotencyRecord, OutboxEvent
+from orders_core.models.payment_links import (
+    PaymentLink,
+    ProviderEvent,
+    ProviderPayment,
+    TransferProof,
+)
 from orders_core.models.returns import Return, ReturnLine
 from orders_core.models.staff_accounts import StaffAccount, StaffRole
 from orders_core.models.tenants import ApiKey, StaffMember, Tenant
@@ -32,7 +38,10 @@ __all__ = [
     "OrderItem",
     "OutboxEvent",
     "Payment",
+    "PaymentLink",
     "Product",
+    "ProviderEvent",
+    "ProviderPayment",
     "Refund",
     "Return",
     "ReturnLine",
@@ -41,6 +50,7 @@ __all__ = [
     "StaffRole",
     "Tenant",
     "TimelineEvent",
+    "TransferProof",
     "WebhookDelivery",
     "WebhookEndpoint",
     "utcnow",
