@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from orders_core.delivery_schemas import Location
 from orders_core.delivery_zones import DeliveryZone, check_zones
 from orders_core.opening_hours import check_dates, check_hours
+from orders_core.payment_settings import PaymentSettings
 
 
 class Template(BaseModel):
@@ -85,6 +86,8 @@ class TenantSettings(BaseModel):
     paused_message: str | None = Field(default=None, max_length=300)
     # POST /v1/orders while closed: "accept" (default) or "refuse" (409 business_closed).
     api_orders_when_closed: Literal["accept", "refuse"] = "accept"
+    # How the business takes money and when it asks (orders_core.payment_settings).
+    payments: PaymentSettings = Field(default_factory=PaymentSettings)
 
     @field_validator("opening_hours")
     @classmethod
