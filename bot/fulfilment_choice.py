@@ -52,22 +52,24 @@ def choice_words(packs: tuple[str, ...]) -> tuple[Phrases, Phrases]:
     return Phrases.of(pickup), Phrases.of(delivery)
 
 
-def read_choice(text: str, packs: tuple[str, ...], *, numbered: bool) -> Method | None:
-    """Delivery or pickup, if `text` chooses one: a pickup phrase anywhere ("ok I'll pick it
-    up"), a delivery phrase as the whole message, or (`numbered`) 1 or 2."""
+def read_choice(text: str, packs: tuple[str, ...], *, numbered: bool) -> tuple[Method | None, bool]:
+    """Delivery or pickup, if `text` chooses one, and whether that is all it says: a choice
+    phrase as the whole message ("delivery please", "I go come carry am"), (`numbered`) 1 or
+    2, or a pickup phrase among other words ("2 jollof, I'll pick it up")."""
     lex = lexicon(packs)
     pickup, delivery = choice_words(packs)
     words = words_of(text)
-    if pickup.find(words) is not None:
-        return "pickup"
     skipped = lex.singles.get("polite", frozenset()) | lex.singles.get("yes", frozenset())
     kept = tuple(w for w in words if w not in skipped)
+    if kept and pickup.whole(kept):
+        return "pickup", True
     if kept and delivery.whole(kept):
-        return "delivery"
+        return "delivery", True
     if numbered:
-        number = _number(kept, packs)
-        return {1: "delivery", 2: "pickup"}.get(number or 0)  # type: ignore[return-value]
-    return None
+        method = {1: "delivery", 2: "pickup"}.get(_number(kept, packs) or 0)
+        if method is not None:
+            return method, True  # type: ignore[return-value]
+    return ("pickup" if pickup.find(words) is not None else None), False
 
 
 def _number(words: Sequence[str], packs: tuple[str, ...]) -> int | None:
@@ -106,11 +108,18 @@ class FulfilmentSteps(StepBase):
     def fulfilment_reply(self, intent: Intent) -> str | None:
         """The answer when the message chooses delivery or pickup, or answers the question
         of which area; None when it is about something else."""
-        if not self.lines or intent.kind in _NOT_ANSWERS:
+        if intent.kind in _NOT_ANSWERS:
             return None
         ask = self.data.get(ASK_KEY) if self.state in CHECKOUT_STATES else None
         numbered = ask == "method" and self.state == State.AWAITING_ADDRESS
-        choice = read_choice(self.incoming.text, self.packs, numbered=numbered)
+        choice, whole = read_choice(self.incoming.text, self.packs, numbered=numbered)
+        if choice is not None and not whole and intent.ops:
+            # "2 jollof, I'll pick it up": the items go in, the choice waits for checkout.
+            if self._method() is None:
+                self.data[METHOD_KEY] = choice
+            return None
+        if not self.lines:
+            return None
         if choice is not None:
             return self.choose(choice)
         area = self._delivery_to_area() if intent.kind != IntentKind.ADDRESS else None

@@ -220,3 +220,13 @@ def test_a_business_that_only_delivers_never_asks_and_says_no_to_pickup(
         ("yes", ["Where should we deliver?", "We deliver to: Lekki"]),
         ("I'll pick it up", ["Sorry, we only deliver (no pickup).", "Where should we deliver?"]),
     ])  # fmt: skip
+
+
+def test_items_with_i_will_pick_it_up_go_in_and_checkout_is_a_pickup(
+    lagos: tuple[TenantInfo, WhatsApp], database: Database
+) -> None:
+    shop, phone = lagos
+    run_turns(phone, [("2 jollof, I will pick it up", ["2 × Jollof Rice (Large)", "₦7,000"]),
+                      ("yes", ["Pickup at: 14 Admiralty Way"]),
+                      ("yes", ["placed"])])  # fmt: skip
+    assert orders_of(database, shop.id)[0].delivery == {"method": "pickup"}
