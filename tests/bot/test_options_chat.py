@@ -6,11 +6,15 @@ optional Extras (Assorted meat +₦1,000, Fish +₦800).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
+from bot.opening import ask_at_opening
 from orders_core.db import Database
-from orders_core.models import Conversation, Message, Order
+from orders_core.models import Checkout, Conversation, Message, Order
 from orders_core.services.catalog import import_menu
+from orders_core.services.tenants import get_tenant, update_tenant_settings
 from tests.bot.chat_cart import open_cart
 from tests.conftest import TenantInfo
 from tests.statements import counting
@@ -30,8 +34,6 @@ SHAWARMA = {
 def lines(database: Database) -> list[tuple[str, int, list[str], str]]:
     """The cart as (code, quantity, options, note)."""
     with database.read() as session:
-        from orders_core.models import Checkout
-
         checkout = session.scalars(select(Checkout).where(Checkout.status == "open")).first()
         items = checkout.items if checkout else []
     return [
@@ -175,3 +177,19 @@ def test_options_cost_no_statement_more_than_a_plain_message(
     assert len(optioned) <= len(plain), optioned
     assert len(asked) <= len(plain) and len(answered) <= len(plain), (asked, answered)
     assert [c["quantity"] for c in open_cart(database)] == [1, 2, 1]
+
+
+def test_a_cart_held_for_opening_is_asked_about_with_its_options(
+    whatsapp: WhatsApp, database: Database, tenant: TenantInfo
+) -> None:
+    with database.write() as session:
+        evenings = {"opening_hours": {day: ["18:00-23:00"] for day in ("mon", "tue")}}
+        update_tenant_settings(session, get_tenant(session, tenant.id), evenings)
+    whatsapp.send("address: 9 Ojuelegba Road")  # the clock starts Monday 13:00 in Lagos
+    whatsapp.send("2 moi moi with fish")
+    whatsapp.send("yes")
+    assert "We open today at 18:00." in whatsapp.send("yes").text
+    assert ask_at_opening(database, now=datetime(2026, 11, 23, 17, 0, tzinfo=UTC)) == 1
+    with database.read() as session:
+        body = session.scalars(select(Message).where(Message.dedupe_key.like("opening:%"))).one()
+    assert "• 2 × Moi Moi (Fish) — ₦2,000" in str(body.body)
