@@ -43,6 +43,7 @@ class CartEdit:
         for op in intent.ops:
             if op.kind is OpKind.CLEAR:
                 self.lines, self.changed = [], True
+                option_questions.set_waiting(self.data, [])  # nor the lines waiting for one
                 self.said.append(
                     "🗑️ "
                     + (

@@ -110,12 +110,16 @@ def test_waiting_lines_are_asked_one_at_a_time_keeping_quantity_extras_and_note(
     assert pending(database) == {}
 
 
-def test_checkout_waits_for_the_answer(whatsapp: WhatsApp, database: Database) -> None:
+def test_checkout_waits_for_the_answer_and_clearing_forgets_the_question(
+    whatsapp: WhatsApp, database: Database
+) -> None:
     whatsapp.send("1 suya and moi moi")
     reply = whatsapp.send("yes").text
     assert "*Moi Moi*: 1. Plain" in reply
     with database.read() as session:
         assert session.scalars(select(Conversation)).one().state == "cart"
+    assert "Moi Moi" not in whatsapp.send("clear my cart and 1 chapman").text
+    assert pending(database) == {}
 
 
 def test_lines_differ_by_options_and_edits_pick_the_line_named(
