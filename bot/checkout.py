@@ -13,6 +13,7 @@ from bot.fulfilment_choice import (
     collect_line,
     order_lines,
     staff_fulfilment_line,
+    zone_change_note,
 )
 from bot.intents import Intent, IntentKind
 from bot.language import lexicon, words_of
@@ -114,7 +115,8 @@ class CheckoutSteps(FulfilmentSteps):
             return saved + "\n\n" + following
         if self.data.get("last_order_number") and self._change_pending_address(text):
             return (
-                saved + "\n" + "I've updated the address of your pending order and told the team."
+                saved + "\n" + "I've updated the address of your pending order and told the team. "
+                "Reply *STATUS* to see where it is."
             )
         return saved + "\n" + wording.order_hint(self.lang, self.example)
 
@@ -231,7 +233,12 @@ class CheckoutSteps(FulfilmentSteps):
     def _change_pending_address(self, address: str) -> bool:
         """Move a still-pending order to `address` and tell staff; False when it has moved on."""
         order = self._latest_order(lock=True)
-        if order is None or order.status != OrderStatus.PENDING or not self.settings.delivers:
+        if (
+            order is None
+            or order.status != OrderStatus.PENDING
+            or not self.settings.delivers
+            or order.delivery.get("method") == "pickup"
+        ):
             return False
         change_delivery_address(
             self.session, order, address, actor=f"customer:{self.incoming.phone}"
@@ -239,7 +246,8 @@ class CheckoutSteps(FulfilmentSteps):
         alert_staff(
             self.session,
             self.tenant,
-            f"📍 Order #{order.number}: the customer changed the delivery address to: {address}",
+            f"📍 Order #{order.number}: the customer changed the delivery address to: {address}"
+            + zone_change_note(self.settings.delivery_zones, order, address),
             order_id=order.id,
         )
         self.order_id = order.id

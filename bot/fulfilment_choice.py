@@ -373,3 +373,18 @@ def staff_fulfilment_line(order: Order) -> str | None:
     if zone:
         return f"🛵 Delivery zone: {zone}"
     return None
+
+
+def zone_change_note(zones: Sequence[DeliveryZone], order: Order, address: str) -> str:
+    """For staff, when a placed order's new address lies in another zone or in none (the
+    order's fee is not changed by the chat)."""
+    if not zones:
+        return ""
+    zone = find_zone(zones, address=address).zone
+    charged = format_money(order.delivery_fee, order.currency)
+    if zone is None:
+        return f"\n⚠️ That address is in none of your delivery zones (the order has {charged})."
+    if zone.name == order.delivery.get("zone"):
+        return ""
+    fee = format_money(zone.fee, order.currency)
+    return f"\n⚠️ That is in the {zone.name} zone ({fee}); the order has {charged} for delivery."

@@ -230,3 +230,15 @@ def test_items_with_i_will_pick_it_up_go_in_and_checkout_is_a_pickup(
                       ("yes", ["Pickup at: 14 Admiralty Way"]),
                       ("yes", ["placed"])])  # fmt: skip
     assert orders_of(database, shop.id)[0].delivery == {"method": "pickup"}
+
+
+def test_a_new_address_for_a_placed_order_in_another_zone_warns_staff(
+    lagos: tuple[TenantInfo, WhatsApp], database: Database
+) -> None:
+    shop, phone = lagos
+    run_turns(phone, [("2 jollof", []), ("deliver to Ajah", []), ("yes", ["placed"]),
+                      ("address: 4 Bourdillon Road, Ikoyi", ["updated the address"])])  # fmt: skip
+    alert = staff_alerts(database)[-1]
+    assert "changed the delivery address to: 4 Bourdillon Road, Ikoyi" in alert
+    assert "in the Island zone (₦1,000); the order has ₦1,500 for delivery" in alert
+    assert orders_of(database, shop.id)[0].delivery_fee == 150_000
