@@ -15,7 +15,7 @@ from orders_core.models import Customer, Message, Order
 from tests.browser.conftest import LiveServer
 from tests.browser.test_story import DELIVERY_WAIT_MS, expect_in, say, sign_in, thread
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SHOTS = Path("/tmp/shots")
 
