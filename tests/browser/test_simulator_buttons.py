@@ -85,6 +85,7 @@ def test_location_picture_failure_and_name(page: Any, live_server: LiveServer) -
     picture.wait_for()
     assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) == 240
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    picture.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "buttons-location-picture.png"), full_page=True)
 
     summary = (
