@@ -196,8 +196,8 @@ class ActReader(ItemReader):
             self.attach_note(" ".join(words))  # "chai mbili, moja bila sukari"
             return True
         lead = lex.modifier_before.prefix(words)
-        if lex.modifier_words.whole(words):
-            pass
+        if lex.modifier_words.whole(words) or lead == len(words) > 1:
+            pass  # "no pepper" alone, after "1 suya,": a wish (some packs list it whole)
         elif lead and lead < len(words):
             rest = self.trim(words[lead:])
             if self.lex.request.prefix(rest) or number(self.lex, rest, 0):
