@@ -97,7 +97,7 @@ def choose(
 ) -> str | None:
     """The option of `group` a reply picks: its number, an ordinal, or its name (fuzzily,
     in any pack's words: "large", "bada", "the big one")."""
-    skipped = lex.singles["choice_fillers"] | lex.singles["yes"]
+    skipped = lex.singles["choice_fillers"] | lex.singles["yes"] | lex.singles["polite"]
     words = tuple(w for w in words_of(text) if w not in skipped)
     if len(words) == 1:
         word = words[0]

@@ -89,7 +89,7 @@ def test_a_missing_required_choice_is_asked_and_answered_by_name_number_or_ordin
     whatsapp.send("moi moi")
     whatsapp.send("2")
     whatsapp.send("1 moi moi")
-    whatsapp.send("plain")
+    whatsapp.send("plain pls")
     assert lines(database)[1:] == [("prod_moimoi", 3, ["Fish"], ""), ("prod_moimoi", 1, ["Egg"], ""),
                                    ("prod_moimoi", 1, ["Plain"], "")]  # fmt: skip
 
