@@ -31,6 +31,8 @@ _MIN_FUZZY = 4  # shorter words must be written exactly
 _MAX_OPTION_WORDS = 3
 _MAX_PRODUCT_WORDS = 5
 # Words an owner may start an option's name with that customers often leave out ("Extra Pav").
+# The with-words and fillers read around options are the packs' `option_with` and
+# `option_fillers` phrases (English, always loaded, has both).
 _NAME_LEADS = frozenset({"extra", "add", "with", "plus", "double"})
 
 
@@ -203,11 +205,7 @@ class OptionReader:
                     chosen.append(name)
                     i += length
                     continue
-                filler = (
-                    self.lex.phrases["option_fillers"].prefix(rest)
-                    if self._has("option_fillers")
-                    else 0
-                )
+                filler = self.lex.phrases["option_fillers"].prefix(rest)
                 if filler:
                     i += filler
                     continue
@@ -224,7 +222,7 @@ class OptionReader:
     ) -> tuple[str, int] | None:
         """The option of `entry` (with its with-word) at the start of `words`, and the
         words it takes."""
-        marker = self.lex.phrases["option_with"].prefix(words) if self._has("option_with") else 0
+        marker = self.lex.phrases["option_with"].prefix(words)
         for skip in (0, marker) if marker else (0,):
             found = self.option_name(entry, words[skip:])
             if found is None:
@@ -291,9 +289,7 @@ class OptionReader:
 
     def _plain(self, words: Words) -> bool:
         """Whether no word is a with-word (only those spans may be fuzzy product names)."""
-        return not self._has("option_with") or not any(
-            self.lex.phrases["option_with"].prefix((w,)) for w in words
-        )
+        return not any(self.lex.phrases["option_with"].prefix((w,)) for w in words)
 
     def _wish(self, words: Words) -> bool:
         lex = self.lex
@@ -302,9 +298,6 @@ class OptionReader:
             or lex.modifier_words.prefix(words)
             or lex.modifier_after.suffix(words)
         )
-
-    def _has(self, meaning: str) -> bool:
-        return meaning in self.lex.phrases
 
     @staticmethod
     def ordered(entry: CatalogEntry, chosen: list[str]) -> tuple[str, ...]:
@@ -345,7 +338,7 @@ def _amounts(lex: Lexicon, words: Words) -> list[tuple[Amount, Words]]:
     """Ways to read the amount: before and after the name, or "x2" inside the phrase;
     and none at all when the first word may be an option ("half plate biryani")."""
     amount, rest = leading_amount(lex, words)
-    more = lex.phrases["more"].prefix(rest) if "more" in lex.phrases else 0
+    more = lex.phrases["more"].prefix(rest)
     if more and more < len(rest) and not lex.phrases["option_with"].prefix(rest):
         rest = rest[more:]  # "2 more egg moi moi"
     amount, rest = trailing_amount(lex, rest, amount) if rest else (amount, rest)
