@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import notifications as wording
 from bot.outbound import message_row
+from bot.payments.asking import with_payment_request
 from bot.webhook_delivery import enabled_endpoints, plan_webhooks
 from orders_core.db import Database
 from orders_core.models import (
@@ -208,9 +209,11 @@ def _plan_event(
     if not target:
         return None, deliveries
     phone, channel = target
-    notice = customer_notice(event, tenant.name, known.language(event.tenant_id, phone))
+    lang = known.language(event.tenant_id, phone)
+    notice = customer_notice(event, tenant.name, lang)
     if not notice:
         return None, deliveries
+    notice = with_payment_request(tenants.session, event, settings.payments, notice, lang)
     message = message_row(
         tenant,
         to_phone=phone,

@@ -7,6 +7,7 @@ Any number of schedulers may run against one database: every job claims its rows
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import opening, reminders
 from bot.channels import Channel, channel_for
 from bot.dispatcher import dispatch
+from bot.payments.asking import prepare_links
+from bot.payments.jobs import payment_requests
+from bot.payments.registry import Wiring
 from bot.webhook_delivery import Sender, UrllibSender
 from orders_core.db import Database
 from orders_core.models import utcnow
@@ -53,9 +57,17 @@ def build_scheduler(
     channel = channel or channel_for(settings)
     sender = sender or UrllibSender(allow_private=settings.webhook_allow_private)
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    wiring = Wiring.from_settings(settings, os.environ)
+
+    def deliver(now: datetime) -> None:
+        # Payment links of just-confirmed orders first, so their confirmation carries them.
+        prepare_links(database, settings.public_base_url)
+        dispatch(database, settings, channel, sender, now=now)
+
     jobs: dict[str, tuple[Callable[[datetime], object], int]] = {
-        "deliver": (
-            lambda now: dispatch(database, settings, channel, sender, now=now),
+        "deliver": (deliver, DELIVERY_SECONDS),
+        "payment-requests": (
+            lambda now: payment_requests(database, wiring, now=now),
             DELIVERY_SECONDS,
         ),
         "pending-reminders": (

@@ -9,7 +9,7 @@ from flask import Flask
 
 from orders_core.db import Database
 from orders_core.settings import Settings
-from webhooks import health, openapi, pages, twilio
+from webhooks import health, openapi, pages, payments, twilio
 from webhooks.api import catalog, checkouts, messages, orders, returns, webhook_endpoints
 from webhooks.auth import init_auth
 from webhooks.context import EXTENSION, AppServices
@@ -56,6 +56,7 @@ def create_app(
         returns.bp,
         checkouts.bp,
         twilio.bp,
+        payments.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

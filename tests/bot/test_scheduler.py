@@ -27,6 +27,7 @@ from tests.twilio_recorder import FakeSender, TwilioRecorder, customer_wrote, mo
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # noon in Lagos, outside quiet hours
 JOB_IDS = {
     "deliver", "pending-reminders", "unpaid-reminders", "abandoned-carts", "feedback", "opening",
+    "payment-requests",
 }  # fmt: skip
 
 
