@@ -197,3 +197,13 @@ def test_a_cart_held_for_opening_is_asked_about_with_its_options(
     with database.read() as session:
         body = session.scalars(select(Message).where(Message.dedupe_key.like("opening:%"))).one()
     assert "• 2 × Moi Moi (Fish) — ₦2,000" in str(body.body)
+
+
+def test_a_big_line_held_for_a_yes_keeps_its_options_or_asks_for_them(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    assert "big order" in whatsapp.send("60 moi moi with egg").text
+    assert "Moi Moi (Egg)" in whatsapp.send("yes").text
+    assert lines(database) == [("prod_moimoi", 60, ["Egg"], "")]
+    whatsapp.send("60 moi moi")
+    assert "*60 × Moi Moi*: 1. Plain" in whatsapp.send("yes").text
