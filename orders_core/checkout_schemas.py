@@ -11,7 +11,7 @@ from orders_core.delivery_schemas import DeliveryIn
 from orders_core.domain import Channel
 from orders_core.fields import (
     Amount,
-    Cursor,
+    CheckoutCursor,
     ExternalId,
     ExternalNumber,
     Input,
@@ -70,7 +70,7 @@ class CheckoutParams(Input):
     status: CheckoutStatus | None = None
     channel: Channel | None = None
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
+    starting_after: CheckoutCursor | None = None
 
 
 class CheckoutLineOut(Output):

@@ -5,9 +5,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, Strict
+from annotated_types import MaxLen
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ModelWrapValidatorHandler,
+    Strict,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails
 
 from orders_core.phones import normalize_phone
 from orders_core.urls import literal_host_problem
@@ -60,7 +75,13 @@ def public_url(value: _U) -> _U:
     return value
 
 
-Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
+# Documented as E.164; spaces, dashes, brackets, a leading 00 or whatsapp: are forgiven.
+E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+Phone = Annotated[
+    str,
+    Field(max_length=40, json_schema_extra={"pattern": E164_PATTERN, "example": "+2348012345678"}),
+    AfterValidator(normalize_phone),
+]
 Quantity = Annotated[int, Strict(), Field(gt=0, le=MAX_QUANTITY)]
 Amount = Annotated[int, Strict(), Field(ge=0, le=MAX_AMOUNT)]
 PositiveAmount = Annotated[int, Strict(), Field(gt=0, le=MAX_AMOUNT)]
@@ -71,7 +92,11 @@ Metadata = Annotated[dict[str, Any], Field(max_length=MAX_METADATA_KEYS)]
 UtcDateTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
 Url = Annotated[HttpUrl, AfterValidator(_short_url)]
 WebhookUrl = Annotated[HttpUrl, AfterValidator(_short_url), AfterValidator(public_url)]
-Cursor = Annotated[str, Field(min_length=1, max_length=40)]
+# `starting_after` of each list: the last id of the previous page, in that list's id format.
+OrderCursor = Annotated[str, Field(max_length=40, pattern=r"^(ord_|#)?[0-9]{1,18}$")]
+CustomerCursor = Annotated[str, Field(max_length=40, pattern=r"^cus_[0-9]{1,18}$")]
+ReturnCursor = Annotated[str, Field(max_length=40, pattern=r"^ret_[0-9]{1,18}$")]
+CheckoutCursor = Annotated[str, Field(max_length=40, pattern=r"^chk_[0-9a-f]{24}$")]
 # Where an integrator's order came from: a lowercase name such as website, pos or shopify.
 Source = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
 # Inputs strip whitespace first, so a blank id is too short.
@@ -85,9 +110,42 @@ CommaList = Annotated[
 
 
 class Input(BaseModel):
-    """A request body: unknown fields are errors, strings are trimmed."""
+    """A request body: unknown fields are errors, strings are trimmed, and a string's length
+    limit holds before trimming (what the OpenAPI document says), so 505 characters with
+    spaces around them are refused by a 500 limit as a schema validator would refuse them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _untrimmed_lengths(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if isinstance(data, dict):
+            errors = [
+                InitErrorDetails(
+                    type="string_too_long", loc=(name,), input=value, ctx={"max_length": limit}
+                )
+                for name, key, limit in _length_limits(cls)
+                if isinstance(value := data.get(key), str) and len(value) > limit
+            ]
+            if errors:
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        return handler(data)
+
+
+@cache
+def _length_limits(model: type[BaseModel]) -> tuple[tuple[str, str, int], ...]:
+    """(field name, input key, max length) of the model's string fields with a limit."""
+    limits = []
+    for name, info in model.model_fields.items():
+        # `Annotated[str, Field(max_length=...)] | None` keeps the limit inside the union.
+        inner = [get_args(a)[1:] for a in get_args(info.annotation) if get_origin(a) is Annotated]
+        found = [*info.metadata, *(m for part in inner for m in part)]
+        for item in (m for m in found if isinstance(m, FieldInfo)):
+            found += item.metadata
+        limit = next((m.max_length for m in found if isinstance(m, MaxLen)), None)
+        if limit is not None:
+            limits.append((name, info.alias or name, limit))
+    return tuple(limits)
 
 
 class Output(BaseModel):

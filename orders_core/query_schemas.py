@@ -10,9 +10,10 @@ from orders_core.domain import Channel, FulfillmentStatus, OrderStatus, PaymentS
 from orders_core.fields import (
     MAX_AMOUNT,
     CommaList,
-    Cursor,
+    CustomerCursor,
     ExternalId,
     Input,
+    OrderCursor,
     Phone,
     Source,
     UtcDateTime,
@@ -50,7 +51,7 @@ class ListParams(OrderFilters):
     """GET /v1/orders query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
+    starting_after: OrderCursor | None = None
     # A leading "-" sorts descending; ties are broken by the order number. Unset: newest
     # first by order number (the order orders were placed in).
     sort: OrderSort | None = None
@@ -62,5 +63,5 @@ class CustomerParams(Input):
     """GET /v1/customers query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
+    starting_after: CustomerCursor | None = None
     q: Annotated[str, Field(max_length=200)] | None = None

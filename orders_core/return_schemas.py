@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from orders_core.fields import Cursor, Input, LongText, Output, Quantity
+from orders_core.fields import Input, LongText, Output, Quantity, ReturnCursor
 
 
 class ReturnStatus(StrEnum):
@@ -83,7 +83,7 @@ class ReturnListParams(Input):
     """GET /v1/returns query parameters."""
 
     limit: int = Field(default=25, ge=1, le=100)
-    starting_after: Cursor | None = None
+    starting_after: ReturnCursor | None = None
     status: ReturnStatus | None = None
     order_id: Annotated[str, Field(max_length=40)] | None = None
 

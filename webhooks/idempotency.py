@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,9 @@ from webhooks.context import db, services, tenant_id
 from webhooks.errors import ApiError
 
 MAX_KEY_LENGTH = 255
+# 1 to 255 printable ASCII characters, not all spaces (what the OpenAPI document declares).
+KEY_PATTERN = r"^(?=.*[!-~])[ -~]{1,255}$"
+KEY_FORMAT = re.compile(KEY_PATTERN)
 
 
 def _request_hash() -> str:
@@ -89,8 +93,7 @@ def run_idempotent(work: Callable[[Session], Response], sealed: Sealed | None = 
     if key is None:
         with db().write() as session:
             return work(session)
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
+    if not KEY_FORMAT.match(key):
         raise ApiError(
             400,
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from webhooks.errors import HTTP_CODES
+from webhooks.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from webhooks.routes import ROUTES, RouteSpec
 
 bp = Blueprint("openapi", __name__)
@@ -106,7 +107,8 @@ def _operation(route: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
     if route.idempotent:
         op["parameters"].append(
             {"name": "Idempotency-Key", "in": "header", "required": False,
-             "schema": {"type": "string", "maxLength": 255}}
+             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                        "pattern": KEY_PATTERN}}
         )  # fmt: skip
     if route.body is not None:
         op["requestBody"] = {

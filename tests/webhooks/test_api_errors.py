@@ -250,3 +250,42 @@ def test_a_huge_delivery_fee_setting_is_refused(client: FlaskClient, tenant: Ten
 
     assert response.status_code == 400
     assert response.json["error"]["param"] == "settings.delivery_fee"
+
+
+def test_a_length_limit_holds_before_trimming(
+    client: FlaskClient, database: Database, tenant: TenantInfo
+) -> None:
+    """The document says maxLength 200 for a line's name: 201 characters are refused even
+    when the extra one is a space that trimming would remove."""
+    before = row_counts(database)
+    line = {"name": "x" * 200 + " ", "unit_price": 100, "quantity": 1}
+    response = client.post("/v1/orders", json=order_body(items=[line]), headers=tenant.headers)
+    assert_error(response, 400, "invalid_request", "items[0].name")
+    assert row_counts(database) == before
+    line["name"] = "  " + "x" * 198
+    created = client.post("/v1/orders", json=order_body(items=[line]), headers=tenant.headers)
+    assert created.status_code == 201 and created.json["items"][0]["name"] == "x" * 198
+
+
+@pytest.mark.parametrize("key", ["   ", "é-not-ascii", "tab\tinside", "k" * 256])
+def test_an_idempotency_key_outside_its_declared_format_is_refused(
+    client: FlaskClient, database: Database, tenant: TenantInfo, key: str
+) -> None:
+    before = row_counts(database)
+    response = client.post(
+        "/v1/orders", json=order_body(), headers={**tenant.headers, "Idempotency-Key": key}
+    )
+    assert_error(response, 400, "invalid_request", "Idempotency-Key")
+    assert row_counts(database) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [("/v1/orders", "cus_1"), ("/v1/customers", "ord_1"), ("/v1/returns", "x"),
+     ("/v1/checkouts", "chk_short")],
+)  # fmt: skip
+def test_a_cursor_in_another_lists_format_is_a_400(
+    client: FlaskClient, tenant: TenantInfo, path: str, cursor: str
+) -> None:
+    response = client.get(f"{path}?starting_after={cursor}", headers=tenant.headers)
+    assert_error(response, 400, "invalid_request", "starting_after")
