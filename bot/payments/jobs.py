@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from bot.payments.base import LinkRequest, ProviderError
 from bot.payments.mpesa import MpesaProvider
+from bot.payments.refunds import pass_on_refunds
 from bot.payments.registry import NotConfigured, Wiring, provider_for
 from orders_core.db import Database
 from orders_core.models import Order, PaymentLink, Tenant
@@ -113,7 +114,9 @@ def poll_mpesa(database: Database, wiring: Wiring, *, now: datetime) -> int:
 
 
 def payment_requests(database: Database, wiring: Wiring, *, now: datetime) -> None:
-    """The scheduler's payment job: M-Pesa prompts out, silent prompts asked about
+    """The scheduler's payment job: M-Pesa prompts out, silent prompts asked about, refunds
+    passed on to providers
     (links themselves are made by `bot.payments.asking.prepare_links` in the delivery job)."""
     send_mpesa_prompts(database, wiring, now=now)
     poll_mpesa(database, wiring, now=now)
+    pass_on_refunds(database, wiring)

@@ -1,75 +1,108 @@
-"""Money back through the provider that took it: Paystack and Razorpay refund by API;
-M-Pesa (and anything not paid through a provider) must be refunded by hand, and the order's
-timeline says which."""
+"""Money back through the provider that took it. A refund made anywhere (the API, the
+board, a cancellation of a paid order) on an order paid through a provider is passed on to
+that provider once, by the scheduler's payment job, outside any transaction: Paystack and
+Razorpay refund by API; M-Pesa (and a provider that refuses) must be refunded by hand. The
+order's timeline says which."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.payments.base import ProviderError
 from bot.payments.registry import NotConfigured, Wiring, provider_for
 from orders_core.db import Database
 from orders_core.domain import format_money
 from orders_core.events import add_timeline
-from orders_core.models import ProviderPayment, Tenant
-from orders_core.services.orders import get_order
+from orders_core.models import Order, ProviderPayment, ProviderRefund, Refund, Tenant
 from orders_core.services.tenants import tenant_settings
 
 log = logging.getLogger(__name__)
+BATCH = 50
 NAMES = {"local": "the local test page", "paystack": "Paystack", "razorpay": "Razorpay",
          "mpesa": "M-Pesa"}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class RefundNote:
-    """What happened at the provider: its refund id, or why it must be done by hand."""
+class _Due:
+    refund_id: int
+    tenant_id: int
+    order_id: int
+    amount: int
+    currency: str
+    provider: str
+    charge: str
 
-    provider: str | None
-    refund_id: str | None
-    message: str
+
+def _claim(database: Database, limit: int) -> list[_Due]:
+    """New refunds on provider-paid orders, each claimed (a ProviderRefund row) once."""
+    with database.write() as session:
+        rows = session.execute(
+            select(Refund, ProviderPayment, Order.currency)
+            .join(ProviderPayment, ProviderPayment.order_id == Refund.order_id)
+            .join(Order, Order.id == Refund.order_id)
+            .where(
+                ProviderPayment.payment_id.is_not(None),
+                ~exists().where(ProviderRefund.refund_id == Refund.id),
+            )
+            .order_by(Refund.id, ProviderPayment.id.desc())
+            .limit(limit)
+        ).all()
+        latest: dict[int, _Due] = {}
+        for refund, ledger, currency in rows:  # the order's latest provider charge
+            latest.setdefault(refund.id, _Due(refund.id, refund.tenant_id, refund.order_id,
+                                              refund.amount, currency, ledger.provider,
+                                              ledger.provider_reference))  # fmt: skip
+        claimed = []
+        for due in latest.values():
+            try:
+                with session.begin_nested():
+                    session.add(ProviderRefund(
+                        tenant_id=due.tenant_id, refund_id=due.refund_id, provider=due.provider,
+                        status="sending",
+                    ))  # fmt: skip
+            except IntegrityError:
+                continue
+            claimed.append(due)
+        return claimed
 
 
-def refund_at_provider(
-    database: Database, wiring: Wiring, tenant_id: int, order_id: str, amount: int
-) -> RefundNote:
-    """Refund `amount` of the order's provider payment at that provider (the HTTP call is
-    made outside any transaction), and say on the timeline what was done or is left to do."""
+def _at_provider(database: Database, wiring: Wiring, due: _Due) -> str | None:
     with database.read() as session:
-        order = get_order(session, tenant_id, order_id)
-        ledger = session.scalars(
-            select(ProviderPayment)
-            .where(ProviderPayment.order_id == order.id, ProviderPayment.payment_id.is_not(None))
-            .order_by(ProviderPayment.id.desc())
-            .limit(1)
-        ).first()
-        tenant = session.get(Tenant, tenant_id)
+        tenant = session.get(Tenant, due.tenant_id)
         assert tenant is not None
         payments = tenant_settings(tenant).payments
-        money = format_money(amount, order.currency)
-    if ledger is None:
-        note = RefundNote(None, None, f"{money} was not paid through a provider: refund it by hand")
-    else:
-        name = NAMES.get(ledger.provider, ledger.provider)
-        try:
-            provider = provider_for(ledger.provider, tenant_id, payments, wiring)
-            refund_id = provider.refund(ledger.provider_reference, amount, order.currency)
-        except (ProviderError, NotConfigured) as exc:
-            log.warning("refund at %s failed: %s", ledger.provider, exc)
-            refund_id = None
-        if refund_id:
-            note = RefundNote(
-                ledger.provider, refund_id, f"{money} refunded at {name} ({refund_id})"
+    try:
+        provider = provider_for(due.provider, due.tenant_id, payments, wiring)
+        return provider.refund(due.charge, due.amount, due.currency)
+    except (ProviderError, NotConfigured) as exc:
+        log.warning("refund %s at %s failed: %s", due.refund_id, due.provider, exc)
+        return None
+
+
+def pass_on_refunds(database: Database, wiring: Wiring, *, limit: int = BATCH) -> int:
+    """Pass every new refund of a provider-paid order to its provider; returns how many
+    were handled (refunded there, or marked to refund by hand)."""
+    claimed = _claim(database, limit)
+    for due in claimed:
+        refund_id = _at_provider(database, wiring, due)
+        money, name = format_money(due.amount, due.currency), NAMES.get(due.provider, due.provider)
+        with database.write() as session:
+            session.execute(
+                update(ProviderRefund)
+                .where(ProviderRefund.refund_id == due.refund_id)
+                .values(status="refunded" if refund_id else "by_hand", provider_refund_id=refund_id)
             )
-        else:
-            note = RefundNote(ledger.provider, None, f"{money} must be refunded by hand at {name}")
-    with database.write() as session:
-        order = get_order(session, tenant_id, order_id)
-        add_timeline(
-            session, order, kind="refund", type="info" if note.refund_id else "warning",
-            title="Refund at the provider" if note.refund_id else "Refund by hand",
-            description=note.message, actor="system",
-        )  # fmt: skip
-    return note
+            order = session.get(Order, due.order_id)
+            assert order is not None
+            add_timeline(
+                session, order, kind="refund", type="info" if refund_id else "warning",
+                title=f"Refunded at {name}" if refund_id else "Refund by hand",
+                description=f"{money} ({refund_id})" if refund_id
+                else f"{money} must be given back by hand: {name} was not refunded automatically",
+                actor=f"provider:{due.provider}",
+            )  # fmt: skip
+    return len(claimed)

@@ -17,6 +17,7 @@ from orders_core.models.payment_links import (
     PaymentLink,
     ProviderEvent,
     ProviderPayment,
+    ProviderRefund,
     TransferProof,
 )
 from orders_core.models.returns import Return, ReturnLine
@@ -42,6 +43,7 @@ __all__ = [
     "Product",
     "ProviderEvent",
     "ProviderPayment",
+    "ProviderRefund",
     "Refund",
     "Return",
     "ReturnLine",

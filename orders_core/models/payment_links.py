@@ -90,3 +90,21 @@ class TransferProof(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+
+
+class ProviderRefund(Base):
+    """A refund (made through the API, the board or a cancellation) passed on to the provider
+    that took the money: one per refund, claimed before the provider is called."""
+
+    __tablename__ = "provider_refunds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    refund_id: Mapped[int] = mapped_column(
+        ForeignKey("refunds.id", ondelete="CASCADE"), unique=True
+    )
+    provider: Mapped[str] = mapped_column(String(20))
+    # sending (claimed) | refunded (the provider took it) | by_hand (staff must do it)
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    provider_refund_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

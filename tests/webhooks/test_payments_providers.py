@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.payments.asking import prepare_links
 from bot.payments.jobs import poll_mpesa, send_mpesa_prompts
+from bot.payments.refunds import pass_on_refunds
 from orders_core.db import Database
 from orders_core.models import Order, Payment, PaymentLink, ProviderEvent, TimelineEvent, utcnow
 from orders_core.services.orders import get_order
@@ -281,15 +282,20 @@ def test_razorpay_link_webhook_fetch_and_refund(
     assert len(recorder.to("/v1/payment_links/plink_ExjpAUN3gVHrPJ")) == 3  # checked each time
     assert order_of(database, shop, order_id).payment_status == "paid"
 
-    from bot.payments.refunds import refund_at_provider
-
     recorder.on("POST", "/v1/payments/pay_FHfAvJOmBmY2Jx/refund", 200,
                 {"id": "rfnd_FP8QHiV938haTz", "entity": "refund", "amount": 500,
                  "currency": "INR", "payment_id": "pay_FHfAvJOmBmY2Jx", "status": "processed"})  # fmt: skip
-    note = refund_at_provider(database, recorded_wiring(recorder), shop.id, order_id, 500)
-    assert note.refund_id == "rfnd_FP8QHiV938haTz"
+    refunded = client.post(f"/v1/orders/{order_id}/refunds", json={"amount": 500},
+                           headers=shop.headers)  # fmt: skip
+    assert refunded.status_code == 201
+    wiring = recorded_wiring(recorder)
+    assert pass_on_refunds(database, wiring) == 1
+    assert pass_on_refunds(database, wiring) == 0  # once
     [sent] = recorder.to("/v1/payments/pay_FHfAvJOmBmY2Jx/refund")
     assert sent.json == {"amount": 500}
+    with database.read() as session:
+        titles = session.scalars(select(TimelineEvent.description)).all()
+    assert "₹5 (rfnd_FP8QHiV938haTz)" in titles
 
 
 # M-Pesa -----------------------------------------------------------------------------------
@@ -376,3 +382,26 @@ def test_mpesa_without_callback_is_polled_after_the_delay(
     assert order_of(database, other_tenant, order_id).payment_status == "paid"
     assert poll_mpesa(database, wiring, now=now + timedelta(minutes=6)) == 0
     assert payments(database) == 1
+
+
+def test_an_mpesa_refund_is_left_to_do_by_hand(
+    app: Flask, database: Database, other_tenant: TenantInfo, recorder: HttpRecorder
+) -> None:
+    order_id, _ = setup(database, other_tenant, MPESA, phone="+254712345678")
+    mpesa_ready(recorder)
+    wiring = recorded_wiring(recorder)
+    now = utcnow()
+    send_mpesa_prompts(database, wiring, now=now)
+    poll_mpesa(database, wiring, now=now + timedelta(minutes=3))
+    cancelled = app.test_client().post(
+        f"/v1/orders/{order_id}/cancel",
+        json={"reason": "out_of_stock"},
+        headers=other_tenant.headers,
+    )  # a paid order cancelled is refunded
+    assert cancelled.status_code == 200, cancelled.json
+    sent_before = len(recorder.sent)
+    assert pass_on_refunds(database, wiring) == 1
+    assert len(recorder.sent) == sent_before  # no reversal API call
+    with database.read() as session:
+        titles = session.scalars(select(TimelineEvent.title)).all()
+    assert "Refund by hand" in titles

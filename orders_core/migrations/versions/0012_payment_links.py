@@ -1,4 +1,5 @@
-"""payment links, provider events, one payment per provider reference, transfer proofs
+"""payment links, provider events, one payment per provider reference, provider refunds,
+transfer proofs
 
 Revision ID: 0012
 Revises: 0010
@@ -119,8 +120,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_transfer_proofs_order_id"), "transfer_proofs", ["order_id"])
 
+    op.create_table(
+        "provider_refunds",
+        sa.Column("id", Id, nullable=False),
+        sa.Column("tenant_id", Id, nullable=False),
+        sa.Column("refund_id", Id, nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("provider_refund_id", sa.String(length=200), nullable=True),
+        sa.Column("created_at", Timestamp, nullable=False),
+        _tenant_fk("provider_refunds"),
+        sa.ForeignKeyConstraint(
+            ["refund_id"], ["refunds.id"], name=op.f("fk_provider_refunds_refund_id_refunds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_refunds")),
+        sa.UniqueConstraint("refund_id", name=op.f("uq_provider_refunds_refund_id")),
+    )  # fmt: skip
+
 
 def downgrade() -> None:
+    op.drop_table("provider_refunds")
     op.drop_table("transfer_proofs")
     op.drop_table("provider_payments")
     op.drop_table("provider_events")
