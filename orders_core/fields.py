@@ -137,15 +137,30 @@ def _length_limits(model: type[BaseModel]) -> tuple[tuple[str, str, int], ...]:
     """(field name, input key, max length) of the model's string fields with a limit."""
     limits = []
     for name, info in model.model_fields.items():
-        # `Annotated[str, Field(max_length=...)] | None` keeps the limit inside the union.
-        inner = [get_args(a)[1:] for a in get_args(info.annotation) if get_origin(a) is Annotated]
-        found = [*info.metadata, *(m for part in inner for m in part)]
-        for item in (m for m in found if isinstance(m, FieldInfo)):
-            found += item.metadata
-        limit = next((m.max_length for m in found if isinstance(m, MaxLen)), None)
+        limit = _string_limit(info)
         if limit is not None:
             limits.append((name, info.alias or name, limit))
     return tuple(limits)
+
+
+def _max_length(metadata: Any) -> int | None:
+    found = list(metadata)
+    for item in (m for m in found if isinstance(m, FieldInfo)):
+        found += item.metadata
+    return next((m.max_length for m in found if isinstance(m, MaxLen)), None)
+
+
+def _string_limit(info: FieldInfo) -> int | None:
+    """The max length of a string field (`str`, `str | None`, `Annotated[str, ...] | None`);
+    None for other fields (a list's max_length counts items, not characters)."""
+    if info.annotation is str:
+        return _max_length(info.metadata)
+    for arg in get_args(info.annotation):
+        if arg is str:
+            return _max_length(info.metadata)
+        if get_origin(arg) is Annotated and get_args(arg)[0] is str:
+            return _max_length(get_args(arg)[1:])
+    return None
 
 
 class Output(BaseModel):
