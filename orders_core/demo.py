@@ -41,6 +41,10 @@ DEMO_DELIVERY: dict[str, object] = {
 }  # fmt: skip
 
 
+# Asks for payment when staff confirm: the link opens the local test page (no account needed).
+DEMO_PAYMENTS: dict[str, object] = {"methods": ["local", "cash"], "ask": "before_preparing"}
+
+
 def demo_menu() -> list[dict[str, object]]:
     """The demo menu: a Lagos restaurant, prices in kobo."""
     return json.loads(resources.files("orders_core").joinpath("demo_menu.json").read_text("utf-8"))
@@ -57,7 +61,7 @@ def seed_demo(session: Session) -> NewApiKey | None:
         timezone="Africa/Lagos",
         whatsapp_number=DEMO_WHATSAPP,
         staff=[DEMO_STAFF],
-        settings={**DEMO_DELIVERY, "templates": DEMO_TEMPLATES},
+        settings={**DEMO_DELIVERY, "templates": DEMO_TEMPLATES, "payments": DEMO_PAYMENTS},
     )
     import_menu(session, tenant.id, demo_menu())
     return create_api_key(session, tenant.id, mode="test", name="demo")
