@@ -169,7 +169,7 @@ def test_the_board_shows_new_orders_by_itself(page: Any, live_server: LiveServer
     sender = page.context.new_page()
     sender.goto(live_server.url + "/simulator/")
     for text, reply in (
-        ("3 suya", "Total"),
+        ("6 suya", "Total"),
         ("yes", "deliver"),
         ("4 Allen Avenue, Ikeja", "Deliver to"),
         ("yes", "placed"),
@@ -179,5 +179,5 @@ def test_the_board_shows_new_orders_by_itself(page: Any, live_server: LiveServer
     sender.close()
     card = column(page, "pending").locator("article.card[data-order='1001']")
     card.wait_for(timeout=10_000)
-    assert "3× Beef Suya" in card.inner_text()
+    assert "6× Beef Suya" in card.inner_text()
     page.get_by_text("Board updated.").wait_for()
