@@ -122,6 +122,7 @@ class Card:
     cancellable: bool
     payable: bool
     address: str | None = None
+    zone: str | None = None  # the delivery zone the address fell in
     pickup: bool = False
     notes: tuple[str, ...] = ()
     level: str = "ok"  # how long it has waited: "ok", "amber", "red" (open orders only)
@@ -188,6 +189,7 @@ def card(
         cancellable=OrderStatus.CANCELLED in allowed_transitions(status),
         payable=status != OrderStatus.CANCELLED and order.amount_paid < order.total,
         address=(order.delivery or {}).get("address"),
+        zone=(order.delivery or {}).get("zone"),
         pickup=(order.delivery or {}).get("method") == "pickup",
         notes=tuple(order_notes(order)),
         level=level_for(int((now - order.created_at).total_seconds()) // 60)

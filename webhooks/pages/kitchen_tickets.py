@@ -41,6 +41,7 @@ class Ticket:
     customer: str
     pickup: bool
     address: str | None
+    zone: str | None
     lines: list[TicketLine]
     notes: list[str]
     created_at: datetime
@@ -107,6 +108,7 @@ def ticket(order: Order, now: datetime, timezone: str = "UTC") -> Ticket:
         customer=order.customer_name or order.customer_phone or "Walk-in customer",
         pickup=pickup,
         address=(order.delivery or {}).get("address") if not pickup else None,
+        zone=(order.delivery or {}).get("zone"),
         lines=[ticket_line(item) for item in order.items],
         notes=order_notes(order),
         created_at=order.created_at,
