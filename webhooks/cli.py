@@ -13,7 +13,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from orders_core.db import Database
@@ -132,6 +132,8 @@ def tenant_create(
             }  # fmt: skip
     except (DomainError, ValueError) as exc:
         _fail(str(exc))
+    except IntegrityError:  # a race with another create of the same number
+        _fail("that WhatsApp or SMS number was just taken by another business")
     if as_json:
         click.echo(json.dumps(out, indent=2))
     else:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from orders_core.errors import DomainError, NotFound, ValidationFailed
+from orders_core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from orders_core.models import ApiKey, StaffMember, Tenant, utcnow
 from orders_core.phones import normalize_phone
 from orders_core.tenant_settings import TenantSettings
@@ -47,16 +47,20 @@ def create_tenant(
     staff: list[str] | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Tenant:
-    """A new tenant with its staff numbers; numbers are normalized to E.164."""
+    """A new tenant with its staff numbers; numbers are normalized to E.164. Conflict when
+    another business already uses the WhatsApp or SMS number (each number is one business's)."""
     if len(currency) != 3 or not currency.isalpha():
         raise ValidationFailed("currency must be an ISO 4217 code like NGN", param="currency")
     validated = TenantSettings.model_validate(settings or {})
+    whatsapp = normalize_phone(whatsapp_number) if whatsapp_number else None
+    sms = normalize_phone(sms_number) if sms_number else None
+    _refuse_taken_numbers(session, whatsapp=whatsapp, sms=sms)
     tenant = Tenant(
         name=name,
         currency=currency.upper(),
         timezone=timezone,
-        whatsapp_number=normalize_phone(whatsapp_number) if whatsapp_number else None,
-        sms_number=normalize_phone(sms_number) if sms_number else None,
+        whatsapp_number=whatsapp,
+        sms_number=sms,
         settings=validated.model_dump(mode="json"),
         created_at=utcnow(),
     )
@@ -64,6 +68,23 @@ def create_tenant(
     session.add(tenant)
     session.flush()
     return tenant
+
+
+def _refuse_taken_numbers(session: Session, *, whatsapp: str | None, sms: str | None) -> None:
+    for column, number, param in (
+        (Tenant.whatsapp_number, whatsapp, "whatsapp_number"),
+        (Tenant.sms_number, sms, "sms_number"),
+    ):
+        if number is None:
+            continue
+        owner = session.execute(select(Tenant.id, Tenant.name).where(column == number)).first()
+        if owner is not None:
+            raise Conflict(
+                f"{number} is already the {param.replace('_', ' ')} of business {owner.id} "
+                f"({owner.name}): use another number",
+                param=param,
+                details={"tenant_id": owner.id},
+            )
 
 
 def create_api_key(

@@ -82,6 +82,27 @@ def test_tenant_create_refuses_bad_input(db_url: str, args: list[str]) -> None:
     assert "error:" in result.output
 
 
+@pytest.mark.parametrize("flag", ["--whatsapp", "--sms"])
+def test_a_number_another_business_uses_is_one_clear_line_and_exit_code_2(
+    db_url: str, flag: str
+) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["tenant", "create", "--name", "First", "--currency", "NGN",
+                         flag, "+2348010000000"])  # fmt: skip
+    result = runner.invoke(main, ["tenant", "create", "--name", "Second", "--currency", "NGN",
+                                  flag, "+234 801 000 0000"])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: +2348010000000 is already the {flag[2:]} number of business 1 (First): "
+        "use another number"
+    ]
+    assert (
+        "Traceback" not in result.output
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )
+
+
 def test_apikey_create_and_revoke(db_url: str) -> None:
     runner = CliRunner()
     _tenant(runner)
