@@ -3,6 +3,7 @@
 POST /webhooks/payments/<local|paystack|razorpay>/<tenant id>  signed callbacks
 POST /webhooks/payments/mpesa/<secret path>                    Daraja's STK callbacks
 GET/POST /pay/<token>                                          the customer's payment page
+GET /v1/payments/setup       what to paste in each provider's dashboard, secrets set or not
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import os
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict
 
 from bot.payments.callbacks import receive_callback
 from bot.payments.checkout import open_checkout, press, press_signature
-from bot.payments.registry import Wiring
-from webhooks.context import db, services
+from bot.payments.registry import Wiring, secrets_status
+from orders_core.services.tenants import get_tenant, tenant_settings
+from webhooks.context import db, services, tenant_id
+from webhooks.routes import api_route
 
 bp = Blueprint("payments", __name__)
 SIGNED = ("local", "paystack", "razorpay")
@@ -79,3 +83,32 @@ def pay_page(token: str) -> ResponseReturnValue:
     status = 503 if page.error else 200
     signature = press_signature(current, page) if page.provider == "local" else ""
     return render_template("pay/page.html", page=page, sig=signature), status
+
+
+class PaymentSetupOut(BaseModel):
+    """How the business is paid, the callback URLs to paste in each provider's dashboard,
+    and whether each provider secret is set in the server's environment (never its value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: str = "payment_setup"
+    provider: str | None
+    ask: str
+    methods: list[str]
+    webhook_urls: dict[str, str]
+    secrets: dict[str, dict[str, str]]
+
+
+@api_route(bp, "/v1/payments/setup", "GET", summary="Payment set-up and provider webhook URLs",
+           response=PaymentSetupOut, errors=(401, 429))  # fmt: skip
+def payment_setup() -> PaymentSetupOut:
+    """The caller's payment methods, its provider callback URLs and its secrets' state."""
+    current = wiring()
+    with db().read() as session:
+        payments = tenant_settings(get_tenant(session, tenant_id())).payments
+    urls = {name: current.url(f"/webhooks/payments/{name}/{tenant_id()}") for name in SIGNED}
+    urls["mpesa"] = current.mpesa_callback_url(tenant_id())
+    return PaymentSetupOut(
+        provider=payments.provider, ask=payments.ask, methods=list(payments.methods),
+        webhook_urls=urls, secrets=secrets_status(payments, current.keys),
+    )  # fmt: skip

@@ -9,6 +9,8 @@ stays free of HTTP and holds no lock across a provider's answer.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,6 +78,19 @@ def request_lines(
     return lines
 
 
+def payment_lines(
+    session: Session, order_id: int, payments: PaymentSettings, order: dict[str, Any], lang: str
+) -> tuple[list[str], str]:
+    """The payment request for an unpaid order (its outbox/presenter dict) and the link URL
+    ("" without one): the open link, so an unpaid reminder repeats the confirmation's."""
+    due = int(order.get("total") or 0) - int(order.get("amount_paid") or 0)
+    if due <= 0:
+        return [], ""
+    link = open_link(session, order_id) if payments.provider else None
+    lines = request_lines(payments, link, format_money(due, str(order.get("currency"))), lang)
+    return lines, link.url if link else ""
+
+
 def with_payment_request(
     session: Session, event: OutboxEvent, payments: PaymentSettings, notice: Notice, lang: str
 ) -> Notice:
@@ -86,11 +101,8 @@ def with_payment_request(
     order = event.data.get("order") or {}
     if order.get("payment_status") not in UNPAID:
         return notice
-    due = int(order.get("total") or 0) - int(order.get("amount_paid") or 0)
-    link = open_link(session, event.order_id) if payments.provider else None
-    lines = request_lines(payments, link, format_money(due, str(order.get("currency"))), lang)
+    lines, url = payment_lines(session, event.order_id, payments, order, lang)
     if not lines:
         return notice
     body = "\n\n".join([notice.body, *lines])
-    variables = {**notice.variables, "payment_link": link.url if link else ""}
-    return Notice(notice.template, body, variables)
+    return Notice(notice.template, body, {**notice.variables, "payment_link": url})

@@ -10,9 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.payments.asking import prepare_links
+from bot.payments.asking import payment_lines, prepare_links
 from orders_core.db import Database
 from orders_core.models import Order, OutboxEvent, Payment, PaymentLink, TimelineEvent
+from orders_core.payment_settings import PaymentSettings
 from orders_core.services.orders import get_order
 from orders_core.services.payment_links import payment_link_for
 from orders_core.services.tenants import get_tenant, update_tenant_settings
@@ -137,6 +138,13 @@ def test_a_reminder_reuses_the_link_until_the_amount_due_changes(
     set_payments(h.database, tenant.id, LOCAL)
     order_id = confirmed_order(h, tenant)
     assert prepare_links(h.database, BASE) == 0  # made once
+    with h.database.read() as session:
+        order = get_order(session, tenant.id, order_id)
+        payments = PaymentSettings.model_validate(LOCAL)
+        as_sent = {"total": order.total, "amount_paid": 0, "currency": "NGN"}
+        lines, url = payment_lines(session, order.id, payments, as_sent, "sw")
+    assert url and url in h.recorder.sent[-1]["Body"]  # the reminder repeats the link
+    assert lines == [f"Tafadhali lipa ₦{order.total // 100:,} hapa: {url}"]
     with h.database.write() as session:
         order = get_order(session, tenant.id, order_id)
         first = payment_link_for(session, order, provider="local", base_url=BASE)

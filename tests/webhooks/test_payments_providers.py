@@ -405,3 +405,29 @@ def test_an_mpesa_refund_is_left_to_do_by_hand(
     with database.read() as session:
         titles = session.scalars(select(TimelineEvent.title)).all()
     assert "Refund by hand" in titles
+
+
+def test_the_setup_endpoint_gives_urls_and_says_only_whether_secrets_are_set(
+    app: Flask, database: Database, tenant: TenantInfo, other_tenant: TenantInfo
+) -> None:
+    with database.write() as session:
+        update_tenant_settings(session, get_tenant(session, tenant.id), {"payments": {
+            **RAZORPAY, "methods": ["razorpay", "paystack"],
+            "razorpay": {"key_id": "rzp_test_1", "webhook_secret_env": "UNSET_SECRET"}}})  # fmt: skip
+    client = app.test_client()
+    setup_ = client.get("/v1/payments/setup", headers=tenant.headers)
+    assert setup_.status_code == 200
+    data = setup_.json
+    assert data["provider"] == "razorpay" and data["ask"] == "before_preparing"
+    assert data["webhook_urls"]["paystack"] == f"{BASE}/webhooks/payments/paystack/{tenant.id}"
+    assert data["webhook_urls"]["mpesa"].startswith(f"{BASE}/webhooks/payments/mpesa/{tenant.id}.")
+    assert data["secrets"] == {
+        "paystack": {"PAYSTACK_SECRET_KEY": "set"},
+        "razorpay": {"RAZORPAY_KEY_SECRET": "set", "UNSET_SECRET": "not set"},
+    }
+    assert not any(value in setup_.get_data(as_text=True) for value in ENV.values())
+    other = client.get("/v1/payments/setup", headers=other_tenant.headers).json
+    assert other["webhook_urls"]["mpesa"] != data["webhook_urls"]["mpesa"]
+    assert client.get("/v1/payments/setup").status_code == 401
+    settings = client.get("/v1/settings", headers=tenant.headers).json["settings"]["payments"]
+    assert settings["razorpay"]["webhook_secret_env"] == "UNSET_SECRET"
