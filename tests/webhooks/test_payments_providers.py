@@ -431,3 +431,23 @@ def test_the_setup_endpoint_gives_urls_and_says_only_whether_secrets_are_set(
     assert client.get("/v1/payments/setup").status_code == 401
     settings = client.get("/v1/settings", headers=tenant.headers).json["settings"]["payments"]
     assert settings["razorpay"]["webhook_secret_env"] == "UNSET_SECRET"
+
+
+@pytest.mark.parametrize(
+    ("payments", "words"),
+    [
+        ({"methods": ["razorpay"]}, "payments.razorpay"),
+        ({"methods": ["bank_transfer"]}, "payments.bank_transfer_details"),
+        ({"methods": ["cash", "cash"]}, "each method once"),
+        ({"methods": ["paystack"], "paystack": {"secret_key_env": "sk_live_oops"}}, "pattern"),
+        ({"methods": ["bitcoin"]}, "methods"),
+    ],
+)
+def test_bad_payment_settings_are_refused_with_a_clear_error(
+    app: Flask, tenant: TenantInfo, payments: dict[str, Any], words: str
+) -> None:
+    response = app.test_client().patch(
+        "/v1/settings", json={"settings": {"payments": payments}}, headers=tenant.headers
+    )
+    assert response.status_code in (400, 422)
+    assert words in response.json["error"]["message"]
