@@ -9,7 +9,8 @@ The rule for a word that is both an option of the line's product and a product (
 an extra of Jollof Rice, and Peppered Chicken): it is the option when a with-word comes
 before it ("with", "extra", "add", "+", "na", "ke saath"), or when it stands right before
 the product's name as the choice of a required group ("chicken shawarma"); otherwise it is
-the product ("jollof and chicken", "jollof chicken").
+the product ("jollof and chicken", "jollof chicken"). A with-word carries over "and":
+"jollof with chicken and plantain" are both extras (bot/reading.py `more_options`).
 """
 
 from __future__ import annotations
@@ -335,8 +336,9 @@ def item_with_options(
 
 
 def _amounts(lex: Lexicon, words: Words) -> list[tuple[Amount, Words]]:
-    """Ways to read the amount: before and after the name, or "x2" inside the phrase;
-    and none at all when the first word may be an option ("half plate biryani")."""
+    """Ways to read the amount: before or after the name, or inside the phrase ("x2",
+    "chai moja kubwa"); and none at all when the first words may be an option ("half plate
+    biryani")."""
     amount, rest = leading_amount(lex, words)
     more = lex.phrases["more"].prefix(rest)
     if more and more < len(rest) and not lex.phrases["option_with"].prefix(rest):
@@ -351,6 +353,10 @@ def _amounts(lex: Lexicon, words: Words) -> list[tuple[Amount, Words]]:
             if pair[1] == "x" and (n := number(lex, rest, i)) and n[1] == 1:
                 amount, rest = Amount(count=n[0]), rest[:i] + rest[i + 2 :]
                 break
+    if not amount.written:  # "chai moja kubwa": the one number between name and size
+        inside = [i for i in range(1, len(rest) - 1) if number(lex, rest, i) is not None]
+        if len(inside) == 1 and (n := number(lex, rest, inside[0])) and n[1] == 1:
+            amount, rest = Amount(count=n[0]), rest[: inside[0]] + rest[inside[0] + 1 :]
     tries = [(amount, rest)]
     if amount.written and len(rest) < len(words):
         tries.append((Amount(), words))  # "half plate biryani": the portion, not half of one

@@ -32,6 +32,9 @@ _SOCIAL_OPENERS = frozenset(_SOCIAL_MEANINGS)
 class Reader(ActReader):
     """Reads one whole message."""
 
+    # The piece before had a with-word: "with chicken and plantain" are both extras.
+    after_with: bool = False
+
     def read(self, tokens: Words) -> Intent:
         """The intent of a whole message (its tokens, separators included)."""
         sentence: list[str] = []
@@ -59,8 +62,10 @@ class Reader(ActReader):
             and not lex.request.find(words)
         )  # "dosa aur idli ka rate batao" asks about both
         first, mode = len(self.ops), ""
+        self.after_with = False
         for piece in self.pieces(words):
             mode = self.piece(piece, asked=asking, mode=mode)
+            self.after_with = self.lex.phrases["option_with"].find(piece) is not None
         if each is not None:
             for i in range(first, len(self.ops)):
                 op = self.ops[i]
@@ -122,8 +127,9 @@ class Reader(ActReader):
 
     def more_options(self, words: Words) -> bool:
         """ "jollof large with chicken and beef", "chips kubwa na sausage": a piece of only
-        options of a line this message named goes on the latest such line (a product's own
-        name, without a with-word, stays the product)."""
+        options of a line this message named goes on the latest such line. A product's own
+        name stays the product ("jollof and chicken") unless the piece before had a
+        with-word ("jollof with chicken and plantain")."""
         lines = self.lines_here()
         reader = OptionReader.of(self.lex, self.index) if lines else None
         if reader is None or not reader.mentions(words):
@@ -131,7 +137,7 @@ class Reader(ActReader):
         for op in reversed(lines):  # the latest line whose product has these options
             assert op.item is not None
             entry = self.entry(op.item.code)
-            found = reader.around(entry, (), words) if entry is not None else None
+            found = reader.around(entry, (), words, asked=self.after_with) if entry else None
             if entry is None or found is None:
                 continue
             options = reader.ordered(entry, [*op.item.options, *found.options])
