@@ -1,38 +1,36 @@
-"""Paystack, Razorpay and M-Pesa end to end with recorded HTTP: the link or prompt the
-customer gets, callbacks signed as each provider signs (tampered ones refused), the status
-check before trusting, one payment whatever the retries, nothing for unknown references or
-another business's, refunds at the provider."""
+"""Paystack and Razorpay end to end with recorded HTTP: the link the customer gets,
+callbacks signed as each provider signs (tampered ones refused), the status check before
+trusting, one payment whatever the retries, nothing for unknown references or another
+business's, refunds at the provider."""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.payments.asking import prepare_links
-from bot.payments.jobs import poll_mpesa, send_mpesa_prompts
 from bot.payments.refunds import pass_on_refunds
 from orders_core.db import Database
-from orders_core.models import Order, Payment, PaymentLink, ProviderEvent, TimelineEvent, utcnow
-from orders_core.services.orders import get_order
+from orders_core.models import PaymentLink, ProviderEvent, TimelineEvent
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
 from tests.conftest import TenantInfo, make_tenant
 from tests.payment_recorders import ENV, HttpRecorder, recorded_wiring, sign
-from tests.twilio_recorder import move, place
-from webhooks.app import create_app
-
-BASE = "https://chatorders.example.com"
-PAYSTACK = {"methods": ["paystack"], "ask": "before_preparing"}
-RAZORPAY = {"methods": ["razorpay"], "ask": "before_preparing",
-            "razorpay": {"key_id": "rzp_test_1DP5mmOlF5G5ag"}}  # fmt: skip
-MPESA = {"methods": ["mpesa"], "ask": "before_preparing", "mpesa": {"shortcode": "174379"}}
+from tests.webhooks.payment_helpers import (
+    BASE,
+    PAYSTACK,
+    RAZORPAY,
+    at_once,
+    link_of,
+    order_of,
+    payments,
+    payments_app,
+    setup,
+)
 
 
 @pytest.fixture
@@ -42,56 +40,7 @@ def recorder() -> HttpRecorder:
 
 @pytest.fixture
 def app(settings: Settings, database: Database, recorder: HttpRecorder) -> Flask:
-    return create_app(settings, db=database, extras={"payments_wiring": recorded_wiring(recorder)})
-
-
-def setup(
-    database: Database, tenant: TenantInfo, payments: dict[str, Any], **place_args: Any
-) -> tuple[str, PaymentLink]:
-    """The tenant takes `payments`; an order is placed and confirmed; its link is made."""
-    with database.write() as session:
-        update_tenant_settings(session, get_tenant(session, tenant.id), {"payments": payments})
-    order_id = place(database, tenant.id, **place_args)
-    move(database, tenant.id, order_id, "confirmed")
-    prepare_links(database, BASE)
-    with database.read() as session:
-        order = get_order(session, tenant.id, order_id)
-        link = session.scalars(select(PaymentLink).where(PaymentLink.order_id == order.id)).one()
-    return order_id, link
-
-
-def payments(database: Database) -> int:
-    with database.read() as session:
-        return int(session.scalar(select(func.count()).select_from(Payment)) or 0)
-
-
-def order_of(database: Database, tenant: TenantInfo, order_id: str) -> Order:
-    with database.read() as session:
-        return get_order(session, tenant.id, order_id)
-
-
-def link_of(database: Database, link_id: int) -> PaymentLink:
-    with database.read() as session:
-        link = session.get(PaymentLink, link_id)
-        assert link is not None
-        return link
-
-
-def at_once(app: Flask, count: int, post: Any) -> list[int]:
-    """`post(client)` from `count` threads released together; their status codes."""
-    barrier, codes = threading.Barrier(count), []
-
-    def run() -> None:
-        client = app.test_client()
-        barrier.wait()
-        codes.append(post(client).status_code)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return codes
+    return payments_app(settings, database, recorder)
 
 
 # Paystack ---------------------------------------------------------------------------------
@@ -296,158 +245,3 @@ def test_razorpay_link_webhook_fetch_and_refund(
     with database.read() as session:
         titles = session.scalars(select(TimelineEvent.description)).all()
     assert "₹5 (rfnd_FP8QHiV938haTz)" in titles
-
-
-# M-Pesa -----------------------------------------------------------------------------------
-
-CHECKOUT = "ws_CO_191220191020363925"
-
-
-def mpesa_ready(recorder: HttpRecorder, result_code: str = "0") -> None:
-    recorder.on("GET", "/oauth/v1/generate", 200,
-                {"access_token": "c9SQxWWhmdVRlyh0zh8gZDTkubVF", "expires_in": "3599"})  # fmt: skip
-    recorder.on("POST", "/mpesa/stkpush/v1/processrequest", 200, {
-        "MerchantRequestID": "29115-34620561-1", "CheckoutRequestID": CHECKOUT,
-        "ResponseCode": "0", "ResponseDescription": "Success. Request accepted for processing",
-        "CustomerMessage": "Success. Request accepted for processing",
-    })  # fmt: skip
-    recorder.on("POST", "/mpesa/stkpushquery/v1/query", 200, {
-        "ResponseCode": "0", "ResponseDescription": "The service request has been accepted successsfully",
-        "MerchantRequestID": "29115-34620561-1", "CheckoutRequestID": CHECKOUT,
-        "ResultCode": result_code, "ResultDesc": "The service request is processed successfully.",
-    })  # fmt: skip
-
-
-def stk_callback(amount_shillings: int) -> bytes:
-    return json.dumps({"Body": {"stkCallback": {
-        "MerchantRequestID": "29115-34620561-1", "CheckoutRequestID": CHECKOUT,
-        "ResultCode": 0, "ResultDesc": "The service request is processed successfully.",
-        "CallbackMetadata": {"Item": [
-            {"Name": "Amount", "Value": amount_shillings},
-            {"Name": "MpesaReceiptNumber", "Value": "NLJ7RT61SV"},
-            {"Name": "TransactionDate", "Value": 20191219102115},
-            {"Name": "PhoneNumber", "Value": 254712345678},
-        ]},
-    }}}).encode()  # fmt: skip
-
-
-def test_mpesa_prompt_callback_on_the_secret_path_and_status_query(
-    app: Flask, database: Database, other_tenant: TenantInfo, recorder: HttpRecorder
-) -> None:
-    order_id, link = setup(database, other_tenant, MPESA, phone="+254712345678")
-    mpesa_ready(recorder)
-    wiring = recorded_wiring(recorder)
-    assert send_mpesa_prompts(database, wiring, now=utcnow()) == 1
-    assert send_mpesa_prompts(database, wiring, now=utcnow()) == 0  # claimed once
-    [token] = recorder.to("/oauth/v1/generate")
-    assert token.url.endswith("/oauth/v1/generate?grant_type=client_credentials")
-    assert token.url.startswith("https://sandbox.safaricom.co.ke/")
-    expected = base64.b64encode(b"mpesa-consumer-key:mpesa-consumer-secret").decode()
-    assert token.headers["authorization"] == f"Basic {expected}"
-    [push] = recorder.to("/mpesa/stkpush/v1/processrequest")
-    sent = push.json
-    assert push.headers["authorization"] == "Bearer c9SQxWWhmdVRlyh0zh8gZDTkubVF"
-    assert (
-        base64.b64decode(sent["Password"]).decode()
-        == "174379" + ENV["MPESA_PASSKEY"] + sent["Timestamp"]
-    )
-    assert sent["PhoneNumber"] == sent["PartyA"] == "254712345678"
-    assert sent["Amount"] == -(-link.amount // 100) and sent["BusinessShortCode"] == "174379"
-    path = wiring.keys.mpesa_callback_path(other_tenant.id)
-    assert sent["CallBackURL"] == f"{BASE}/webhooks/payments/mpesa/{path}"
-    assert link_of(database, link.id).provider_reference == CHECKOUT
-
-    client = app.test_client()
-    body = stk_callback(-(-link.amount // 100))
-    guessed = client.post(f"/webhooks/payments/mpesa/{other_tenant.id}.{'0' * 40}", data=body)
-    assert guessed.status_code == 404 and payments(database) == 0
-    codes = at_once(app, 3, lambda c: c.post(f"/webhooks/payments/mpesa/{path}", data=body))
-    assert codes == [200, 200, 200] and payments(database) == 1
-    assert recorder.to("/mpesa/stkpushquery/v1/query")  # asked before trusting
-    order = order_of(database, other_tenant, order_id)
-    assert order.payment_status == "paid" and order.payment_reference == CHECKOUT
-
-
-def test_mpesa_without_callback_is_polled_after_the_delay(
-    database: Database, other_tenant: TenantInfo, recorder: HttpRecorder
-) -> None:
-    order_id, _ = setup(database, other_tenant, MPESA, phone="+254712345678")
-    mpesa_ready(recorder)
-    wiring = recorded_wiring(recorder)
-    now = utcnow()
-    send_mpesa_prompts(database, wiring, now=now)
-    assert poll_mpesa(database, wiring, now=now + timedelta(seconds=30)) == 0
-    assert not recorder.to("/mpesa/stkpushquery/v1/query")
-    assert poll_mpesa(database, wiring, now=now + timedelta(minutes=3)) == 1
-    assert order_of(database, other_tenant, order_id).payment_status == "paid"
-    assert poll_mpesa(database, wiring, now=now + timedelta(minutes=6)) == 0
-    assert payments(database) == 1
-
-
-def test_an_mpesa_refund_is_left_to_do_by_hand(
-    app: Flask, database: Database, other_tenant: TenantInfo, recorder: HttpRecorder
-) -> None:
-    order_id, _ = setup(database, other_tenant, MPESA, phone="+254712345678")
-    mpesa_ready(recorder)
-    wiring = recorded_wiring(recorder)
-    now = utcnow()
-    send_mpesa_prompts(database, wiring, now=now)
-    poll_mpesa(database, wiring, now=now + timedelta(minutes=3))
-    cancelled = app.test_client().post(
-        f"/v1/orders/{order_id}/cancel",
-        json={"reason": "out_of_stock"},
-        headers=other_tenant.headers,
-    )  # a paid order cancelled is refunded
-    assert cancelled.status_code == 200, cancelled.json
-    sent_before = len(recorder.sent)
-    assert pass_on_refunds(database, wiring) == 1
-    assert len(recorder.sent) == sent_before  # no reversal API call
-    with database.read() as session:
-        titles = session.scalars(select(TimelineEvent.title)).all()
-    assert "Refund by hand" in titles
-
-
-def test_the_setup_endpoint_gives_urls_and_says_only_whether_secrets_are_set(
-    app: Flask, database: Database, tenant: TenantInfo, other_tenant: TenantInfo
-) -> None:
-    with database.write() as session:
-        update_tenant_settings(session, get_tenant(session, tenant.id), {"payments": {
-            **RAZORPAY, "methods": ["razorpay", "paystack"],
-            "razorpay": {"key_id": "rzp_test_1", "webhook_secret_env": "UNSET_SECRET"}}})  # fmt: skip
-    client = app.test_client()
-    setup_ = client.get("/v1/payments/setup", headers=tenant.headers)
-    assert setup_.status_code == 200
-    data = setup_.json
-    assert data["provider"] == "razorpay" and data["ask"] == "before_preparing"
-    assert data["webhook_urls"]["paystack"] == f"{BASE}/webhooks/payments/paystack/{tenant.id}"
-    assert data["webhook_urls"]["mpesa"].startswith(f"{BASE}/webhooks/payments/mpesa/{tenant.id}.")
-    assert data["secrets"] == {
-        "paystack": {"PAYSTACK_SECRET_KEY": "set"},
-        "razorpay": {"RAZORPAY_KEY_SECRET": "set", "UNSET_SECRET": "not set"},
-    }
-    assert not any(value in setup_.get_data(as_text=True) for value in ENV.values())
-    other = client.get("/v1/payments/setup", headers=other_tenant.headers).json
-    assert other["webhook_urls"]["mpesa"] != data["webhook_urls"]["mpesa"]
-    assert client.get("/v1/payments/setup").status_code == 401
-    settings = client.get("/v1/settings", headers=tenant.headers).json["settings"]["payments"]
-    assert settings["razorpay"]["webhook_secret_env"] == "UNSET_SECRET"
-
-
-@pytest.mark.parametrize(
-    ("payments", "words"),
-    [
-        ({"methods": ["razorpay"]}, "payments.razorpay"),
-        ({"methods": ["bank_transfer"]}, "payments.bank_transfer_details"),
-        ({"methods": ["cash", "cash"]}, "each method once"),
-        ({"methods": ["paystack"], "paystack": {"secret_key_env": "sk_live_oops"}}, "pattern"),
-        ({"methods": ["bitcoin"]}, "methods"),
-    ],
-)
-def test_bad_payment_settings_are_refused_with_a_clear_error(
-    app: Flask, tenant: TenantInfo, payments: dict[str, Any], words: str
-) -> None:
-    response = app.test_client().patch(
-        "/v1/settings", json={"settings": {"payments": payments}}, headers=tenant.headers
-    )
-    assert response.status_code in (400, 422)
-    assert words in response.json["error"]["message"]
