@@ -78,7 +78,9 @@ def pay_page(token: str) -> ResponseReturnValue:
         if answer.status == 401:
             abort(403)
         return redirect(f"/pay/{token}", code=303)
-    if page.redirect:
+    # Back from the provider's checkout (it adds its own query: ?reference=, ?razorpay_...):
+    # say we are confirming rather than send them round again.
+    if page.redirect and not request.args:
         return redirect(page.redirect, code=303)
     status = 503 if page.error else 200
     signature = press_signature(current, page) if page.provider == "local" else ""

@@ -91,6 +91,8 @@ def test_paystack_link_webhook_and_verify(
         "metadata": {"description": "Mama Put Lagos order #1001"},
     }  # fmt: skip
     assert client.get(f"/pay/{link.token}").status_code == 303  # made once
+    back = client.get(f"/pay/{link.token}?trxref={link.provider_reference}")
+    assert back.status_code == 200 and "confirming your payment" in back.get_data(as_text=True)
     assert len(recorder.to("/transaction/initialize")) == 1
 
     tampered = body.replace(b'"amount": ', b'"amount": 1')
