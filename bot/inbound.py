@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,10 @@ KEPT_FIELDS = (
 )
 
 
+# The inbound row's payload key holding the TwiML text it was answered with.
+ANSWER_KEY = "answered_with"
+
+
 class BadInbound(ValueError):
     """The form is not a message we can answer (no usable From address)."""
 
@@ -85,7 +89,9 @@ def handle_inbound(
     The business is the one whose sender is the form's `To`. Everything the message causes
     happens in one transaction: the conversation step, any order placed or changed, staff
     alerts, the inbound row and the recorded reply. A MessageSid seen before (even one being
-    processed concurrently) changes nothing and is answered with an empty <Response/>.
+    processed concurrently) changes nothing and gets the answer the first copy got: its
+    TwiML again (a retry after a lost response still hears "Order #N placed!"), or an empty
+    <Response/> when that answer went through the REST API (it is sent once, from the queue).
     Raises BadInbound when `From` is not a phone address, UnknownNumber when `To` is no
     business's number.
     """
@@ -103,7 +109,9 @@ def handle_inbound(
         with db.write() as session:
             business, chat = _lock_chat(session, db, number, phone, now)
             reply = _answer(session, business, chat, incoming, tap, settings, now)
-            rows = [_inbound_row(business.tenant, form, incoming, reply.order_id, now)]
+            # A TwiML answer is kept with the inbound row, to be given again to a retry.
+            answer = reply.text if reply.content is None else None
+            rows = [_inbound_row(business.tenant, form, incoming, reply.order_id, answer, now)]
             if reply.text:  # nothing while staff have taken the chat over
                 rows.append(_reply_row(business.tenant, incoming, reply, now))
             # Written last, whole and together: a repeated MessageSid fails here and undoes all.
@@ -112,10 +120,20 @@ def handle_inbound(
             except IntegrityError:
                 raise _Replayed from None
     except _Replayed:
-        return EMPTY_TWIML
+        return _first_answer(db, form)
     if reply.content is not None:  # sent through the REST API: TwiML cannot carry a template
         return EMPTY_TWIML
     return twiml(reply.text) if reply.text else EMPTY_TWIML
+
+
+def _first_answer(db: Database, form: Mapping[str, str]) -> str:
+    """The TwiML the first copy of this MessageSid was answered with (read after it committed:
+    a concurrent copy waits on the unique index until then)."""
+    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "")[:64]
+    with db.read() as session:
+        payload = session.scalar(select(Message.payload).where(Message.sid == sid))
+    answer = (payload or {}).get(ANSWER_KEY)
+    return twiml(answer) if isinstance(answer, str) and answer else EMPTY_TWIML
 
 
 def _reply_row(tenant: Tenant, incoming: Incoming, reply: Reply, now: datetime) -> dict[str, Any]:
@@ -232,9 +250,11 @@ def _inbound_row(
     form: Mapping[str, str],
     incoming: Incoming,
     order_id: int | None,
+    answer: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """The inbound message's columns: its unique sid is what drops repeats."""
+    """The inbound message's columns: its unique sid is what drops repeats; `answer` is the
+    TwiML text it was answered with, kept for a retry."""
     return blank_row() | {
         "tenant_id": tenant.id,
         "direction": "inbound",
@@ -247,7 +267,8 @@ def _inbound_row(
         "kind": "chat",
         "body": form.get("Body"),
         "media": _media(form),
-        "payload": {k: form[k] for k in KEPT_FIELDS if form.get(k)},
+        "payload": {k: form[k] for k in KEPT_FIELDS if form.get(k)}
+        | ({ANSWER_KEY: answer} if answer else {}),
         "status": "received",
         "created_at": now,
         "updated_at": now,

@@ -147,7 +147,8 @@ def test_yes_twice_and_a_retried_yes_place_one_order(
     again = whatsapp.send("yes")
 
     assert "placed" in first.get_data(as_text=True)
-    assert retried.get_data(as_text=True).endswith("<Response />")
+    # The retry (its first answer lost on the way) hears the same answer, and nothing more.
+    assert retried.get_data(as_text=True) == first.get_data(as_text=True)
     assert "already placed" in again.text
     assert [o.total for o in orders(database)] == [70_000]
     assert len(alerts(database)) == 1
@@ -423,7 +424,7 @@ def test_handle_inbound_is_callable_without_flask(
     replay = handle_inbound(database, form, settings=settings, now=clock.now)
 
     assert "Bottled Water" in twiml and twiml.startswith("<?xml")
-    assert replay.endswith("<Response />")
+    assert replay == twiml
     assert open_cart(database, "+2348055555555")[0]["quantity"] == 1
     with pytest.raises(UnknownNumber):
         handle_inbound(database, {**form, "To": "whatsapp:+14155230000"}, settings=settings)

@@ -167,7 +167,7 @@ def test_a_second_tap_after_placing_and_a_replayed_tap_have_one_effect(
     replayed = tap(customer, f"place_order:{token}", "Place order", sid=sid)
     later = tap(customer, f"place_order:{token}", "Place order")
 
-    assert "#1001" in first.text and replayed.messages == []
+    assert "#1001" in first.text and replayed.text == first.text  # the same answer again
     assert "#1001" in later.text and "already" in later.text.lower()
     assert orders(database) == 1
 

@@ -156,14 +156,20 @@ class WhatsApp:
         return self.post(STATUS_PATH, form)
 
 
-def post_concurrently(phones: list[WhatsApp], forms: list[dict[str, str]]) -> list[int]:
-    """POST forms[i] from phones[i], each in its own thread, all released at once; the statuses."""
+def post_concurrently(
+    phones: list[WhatsApp], forms: list[dict[str, str]], bodies: list[str] | None = None
+) -> list[int]:
+    """POST forms[i] from phones[i], each in its own thread, all released at once; the
+    statuses (and the response bodies appended to `bodies`, when given)."""
     start = threading.Barrier(len(forms))
     statuses: list[int] = []
 
     def post(phone: WhatsApp, form: dict[str, str]) -> None:
         start.wait()
-        statuses.append(phone.post(MESSAGES_PATH, form).status_code)
+        response = phone.post(MESSAGES_PATH, form)
+        statuses.append(response.status_code)
+        if bodies is not None:
+            bodies.append(response.get_data(as_text=True))
 
     threads = [threading.Thread(target=post, args=pair) for pair in zip(phones, forms, strict=True)]
     for thread in threads:
