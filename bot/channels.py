@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from orders_core.settings import Settings
@@ -28,6 +29,7 @@ ErrorKind = Literal["transient", "permanent", "needs_template"]
 OUTSIDE_WINDOW = 63016  # free-form WhatsApp message outside the 24-hour window
 TOO_MANY_REQUESTS = 20429
 PERMANENT_CODES = frozenset({21211, 21408, 21610, 21612, 21614, 63003})
+SEND_TIMEOUT_SECONDS = 15  # per Twilio API call
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,15 @@ def classify(exc: TwilioRestException | TwilioServiceException) -> SendError:
 
 
 class TwilioChannel:
-    """Sends through twilio.rest.Client; `http_client` replaces its transport (tests, proxies)."""
+    """Sends through twilio.rest.Client; `http_client` replaces its transport (tests, proxies).
+    Twilio's own transport waits at most SEND_TIMEOUT_SECONDS per call (its default waits
+    forever), which bounds a claimed batch's leases (bot.sending)."""
 
     def __init__(
         self, account_sid: str, auth_token: str, *, http_client: HttpClient | None = None
     ) -> None:
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        transport = http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+        self.client = Client(account_sid, auth_token, http_client=transport)
 
     def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
         """Create the message at Twilio; SendError (classified) when Twilio refuses or is unreachable."""

@@ -32,7 +32,13 @@ from orders_core.tenant_settings import TenantSettings
 
 log = logging.getLogger(__name__)
 
-SEND_LEASE = timedelta(minutes=5)
+SEND_LEASE = timedelta(minutes=5)  # the longest a claimed message waits before reconciling
+# A claimed batch is sent one by one, each send bounded by the Twilio client's timeout
+# (bot.channels.SEND_TIMEOUT): the n-th message's lease is LEASE_BASE + n x LEASE_PER_SEND
+# (at most SEND_LEASE), so after a crash the first messages, which hold back a customer's
+# next ones, are reconciled within a minute, not five.
+LEASE_BASE = timedelta(seconds=30)
+LEASE_PER_SEND = timedelta(seconds=20)
 WINDOW = timedelta(hours=24)
 PROACTIVE_KINDS = frozenset({"notification", "reminder"})  # opt-out and 24-hour window apply
 
@@ -137,7 +143,8 @@ def _reach(session: Session, messages: Iterable[Message]) -> dict[tuple[int, str
 
 
 def _mark_sending(session: Session, messages: list[Message], now: datetime) -> None:
-    """Mark `messages` `sending` (attempts + 1, leased) in one executemany."""
+    """Mark `messages` `sending` (attempts + 1, leased by their place in the batch) in one
+    executemany."""
     table = Message.__table__
     started = now.isoformat()
     session.execute(
@@ -146,15 +153,25 @@ def _mark_sending(session: Session, messages: list[Message], now: datetime) -> N
         .values(
             status=SENDING,
             attempts=table.c.attempts + 1,
-            next_attempt_at=now + SEND_LEASE,
+            next_attempt_at=bindparam("lease"),
             payload=bindparam("payload"),
             updated_at=now,
         ),
         [
-            {"message_id": m.id, "payload": {**(m.payload or {}), "attempt_started_at": started}}
-            for m in messages
+            {
+                "message_id": m.id,
+                "lease": now + lease_for(position),
+                "payload": {**(m.payload or {}), "attempt_started_at": started},
+            }
+            for position, m in enumerate(messages, start=1)
         ],
     )
+
+
+def lease_for(position: int) -> timedelta:
+    """How long the `position`-th message of a claimed batch (from 1) stays `sending` before
+    it is taken for a crash and reconciled."""
+    return min(LEASE_BASE + position * LEASE_PER_SEND, SEND_LEASE)
 
 
 def _claim_messages(database: Database, now: datetime, limit: int) -> tuple[int, list[_Claimed]]:

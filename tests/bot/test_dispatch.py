@@ -14,7 +14,14 @@ from sqlalchemy.exc import OperationalError
 
 from bench.dispatch import CountingHttpClient, run_dispatch, seed
 from bot import sending
-from bot.channels import ConsoleChannel, OutboundMessage, SendResult, TwilioChannel, channel_for
+from bot.channels import (
+    SEND_TIMEOUT_SECONDS,
+    ConsoleChannel,
+    OutboundMessage,
+    SendResult,
+    TwilioChannel,
+    channel_for,
+)
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
     SEND_LEASE,
@@ -23,6 +30,7 @@ from bot.dispatcher import (
 )
 from bot.outbound import queue_message
 from bot.planning import plan_outbox
+from bot.sending import lease_for
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.models import Customer, Message, OutboxEvent, TimelineEvent, utcnow
@@ -226,6 +234,26 @@ def test_crash_after_sending_is_reconciled_from_twilio(h: Harness, tenant: Tenan
     assert lookup.params["To"] == f"whatsapp:{CUSTOMER}" and "DateSent>" in lookup.params
     h.dispatch()
     assert len(h.recorder.sent) == 1  # never sent twice
+
+
+def test_after_a_crash_a_lone_message_is_reconciled_within_a_minute(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    """The first messages of a claimed batch hold back their customers' next ones: their
+    leases are short (one send's worth), later ones longer, none past SEND_LEASE."""
+    _crash_once(h, tenant)
+    body = h.recorder.sent[0]["Body"]
+    h.recorder.list_answer([{"sid": "SM" + "a" * 32, "status": "sent", "body": body}])
+    h.advance(seconds=lease_for(1).total_seconds() - 1)
+    assert reconcile_sending(h.database, h.channel, now=h.now) == 0
+    h.advance(seconds=2)
+    assert reconcile_sending(h.database, h.channel, now=h.now) == 1
+    assert lease_for(1) < timedelta(minutes=1) < lease_for(3) < lease_for(100) == SEND_LEASE
+
+
+def test_the_twilio_client_gives_up_on_a_silent_connection() -> None:
+    channel = TwilioChannel("AC" + "0" * 32, "token")
+    assert channel.client.http_client.timeout == SEND_TIMEOUT_SECONDS
 
 
 def test_crash_before_twilio_got_it_sends_again(h: Harness, tenant: TenantInfo) -> None:
