@@ -12,6 +12,7 @@ from bot.intents import CartOp, IntentKind, ItemRequest, OpKind, Unmatched
 from bot.items import ItemReader
 from bot.language import Words
 from bot.matching import MAX_NAME_WORDS
+from bot.option_reading import OptionReader, changed_options
 from bot.quantities import Amount, leading_amount, number, trailing_amount
 
 K = IntentKind
@@ -23,6 +24,7 @@ _QUESTIONS = frozenset(_QUESTION_ORDER)
 # The phrases that say what to do with a piece's items, at its start and at its end.
 _VERB_LEADS = frozenset({"request", "add", "remove", "set", "only"})
 _VERB_TAILS = frozenset({"remove_after", "add_after", "set_after"})
+_OWNERS = frozenset({"my", "our", "your", "the", "to", "into", "for"})
 
 
 @dataclass
@@ -140,7 +142,7 @@ class ActReader(ItemReader):
         amount, name = leading_amount(self.lex, rest)
         amount, name = trailing_amount(self.lex, name, amount) if name else (amount, name)
         if not amount.written:
-            return self.swap_discussed(name) if lead else False
+            return bool(lead) and (self.option_change(name) or self.swap_discussed(name))
         name = self.trim(name)
         if name and self.lex.pronouns.whole(name):
             name = ()
@@ -160,6 +162,41 @@ class ActReader(ItemReader):
                 self.add(line)
             else:
                 self.set_line(line)
+        return True
+
+    def option_change(self, words: Words, *, adding: bool = False) -> bool:
+        """ "make it large", "change the coke to big", "make the jollof small": other
+        options for the line of the product named, or else discussed, in the cart or in
+        this message; with `adding` the words are extras put on it ("add chicken to it")."""
+        reader = OptionReader.of(self.lex, self.index)
+        skipped = self.lex.singles["pointers"] | self.lex.singles.get("pronouns", frozenset())
+        words = tuple(w for w in self.trim(words) if w not in skipped and w not in _OWNERS)
+        if reader is None or not words or not reader.mentions(words):
+            return False
+        found = None if adding else reader.read(words)
+        if found is None:
+            code = self.target()
+            entry = self.entry(code) if code else None
+            found = reader.around(entry, (), words, asked=True) if entry else None
+        if found is None or found.note:
+            return False
+        for name in found.options if not adding else ():
+            group = found.entry.option(name)
+            if group and not group[0].required and self.index.entry(name.casefold()):
+                return False  # "make it chicken": the product Chicken instead, not an extra
+        code = found.entry.code
+        here = [op for op in self.lines_here() if op.item and op.item.code == code]
+        if here:
+            op = here[-1]
+            assert op.item is not None
+            options = changed_options(found.entry, op.item.options, found.options)
+            self.ops[self.ops.index(op)] = replace(op, item=replace(op.item, options=options))
+        elif code in self.context.cart:
+            item = ItemRequest(code, found.entry.name, 0, options=found.options)
+            self.ops.append(CartOp(OpKind.OPTIONS, item))
+        else:
+            return False
+        self.last = code
         return True
 
     def swap_discussed(self, name: Words) -> bool:

@@ -7,7 +7,7 @@ says which one ("yes", "1", "the first one", or its name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -16,6 +16,7 @@ from bot.cart import CartLine, add_item, note_item, priced_options, remove_item,
 from bot.intents import CartOp, CatalogEntry, Intent, ItemRequest, OpKind
 from bot.language import Lexicon, words_of
 from bot.matching import index_of
+from bot.option_reading import changed_options
 
 
 @dataclass
@@ -85,6 +86,9 @@ class CartEdit:
             self.said.append(wording.say(self.lang, "removed", items=removed))
             self.changed = True
             return item.quantity or current
+        if op.kind is OpKind.OPTIONS:
+            self.change_options(entry, item.options)
+            return replaced
         if op.kind is OpKind.NOTE:
             self.lines = note_item(self.lines, item.code, item.note, item.options)
             self.said.append(f"📝 {label}: _{item.note}_")
@@ -112,6 +116,40 @@ class CartEdit:
         exact = op.kind is OpKind.SET and bool(matching)
         self.put(entry, quantity, item.note, exact=exact, options=item.options)
         return replaced
+
+    def change_options(self, entry: CatalogEntry, options: tuple[str, ...]) -> None:
+        """Other options on the product's latest line that they change ("make it large");
+        a line that then equals another is merged into it."""
+        mine = [i for i, line in enumerate(self.lines) if line.code == entry.code]
+        altered = [
+            i
+            for i in mine
+            if changed_options(entry, self.lines[i].option_names, options)
+            != self.lines[i].option_names
+        ]  # "make the fish moi moi plain": the line it changes, not the plain one
+        at = max(altered or mine, default=None)
+        if at is None:
+            self.said.append(wording.say(self.lang, "not_in_cart", name=entry.name))
+            return
+        line = self.lines[at]
+        names = changed_options(entry, line.option_names, options)
+        changed = replace(line, options=priced_options(entry, names) or line.options)
+        same = next(
+            (i for i, other in enumerate(self.lines)
+             if i != at and (other.code, other.options, other.note)
+             == (changed.code, changed.options, changed.note)),
+            None,
+        )  # fmt: skip
+        lines = list(self.lines)
+        if same is None:
+            lines[at] = changed
+        else:
+            lines[same] = replace(lines[same], quantity=lines[same].quantity + line.quantity)
+            del lines[at]
+        self.lines, self.changed = lines, True
+        item = wording.line_name(entry.name, changed.options)
+        self.said.append(wording.say(self.lang, "option_changed", item=item))
+        self.data["last_item"] = entry.code
 
     def put(
         self,

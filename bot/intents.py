@@ -135,6 +135,7 @@ class OpKind(StrEnum):
     CLEAR = "clear"
     REPEAT = "repeat"
     NOTE = "note"  # attach the item's note to the product's line already in the cart
+    OPTIONS = "options"  # other options for the product's latest line: "make it large"
 
 
 @dataclass(frozen=True)

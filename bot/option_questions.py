@@ -97,8 +97,13 @@ def choose(
 ) -> str | None:
     """The option of `group` a reply picks: its number, an ordinal, or its name (fuzzily,
     in any pack's words: "large", "bada", "the big one")."""
-    skipped = lex.singles["choice_fillers"] | lex.singles["yes"] | lex.singles["polite"]
+    skipped = lex.singles["choice_fillers"] | lex.singles["yes"]
     words = tuple(w for w in words_of(text) if w not in skipped)
+    while len(words) > 1:  # "plain pls"; a word alone stays ("kwanza" is polite, and first)
+        polite = lex.polite.suffix(words)
+        if not polite or polite >= len(words):
+            break
+        words = words[: len(words) - polite]
     if len(words) == 1:
         word = words[0]
         index = lex.ordinals.get(word) or lex.numbers.get(word)

@@ -15,7 +15,7 @@ the product ("jollof and chicken", "jollof chicken"). A with-word carries over "
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -311,6 +311,24 @@ class OptionReader:
                 picked = [o.name for o in group.options if o.name in picked]
             result += picked
         return tuple(result)
+
+
+def changed_options(entry: CatalogEntry, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """A line's options `old` with `new` ones: a choice of a one-option group (a size)
+    replaces the one there, an extra is added (the earliest dropped past the group's max)."""
+    result = list(old)
+    for name in new:
+        found = entry.option(name)
+        if found is None:
+            continue
+        group, option = found
+        same = [n for n in result if (g := entry.option(n)) is not None and g[0] == group]
+        if option.name in same:
+            continue
+        if len(same) >= group.max:
+            result.remove(same[0])
+        result.append(option.name)
+    return OptionReader.ordered(entry, result)
 
 
 def item_with_options(

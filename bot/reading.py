@@ -26,6 +26,7 @@ _COMMANDS = (
 _SOCIAL = frozenset({K.YES, K.NO, K.GREET, K.THANKS})
 _SOCIAL_MEANINGS = ("greet", "chatter", "thanks", "yes", "no")  # in the order they are tried
 _SOCIAL_OPENERS = frozenset(_SOCIAL_MEANINGS)
+_ONTO = frozenset({"to", "on", "onto", "for", "inside"})  # "add chicken to the jollof"
 
 
 @dataclass
@@ -114,7 +115,7 @@ class Reader(ActReader):
             return "remove"
         if self.setting(words):
             return "set"
-        if self.more_options(words):
+        if self.more_options(words) or self.options_onto(words):
             return "add"
         stripped = self.strip_request(words)[0]
         if item_with_options(self.lex, self.index, stripped, None, 1) is not None:
@@ -145,6 +146,24 @@ class Reader(ActReader):
             item = replace(op.item, options=options, note=note)
             self.ops[self.ops.index(op)] = replace(op, item=item)
             return True
+        return False
+
+    def options_onto(self, words: Words) -> bool:
+        """ "add chicken to the jollof", "put extra cheese on my shawarma": extras put on a
+        line of the cart (or of this message)."""
+        onto = next((i for i, w in enumerate(words) if w in _ONTO and 0 < i < len(words) - 1), None)
+        if onto is None:
+            return False
+        extras, _ = self.strip_request(words[:onto])
+        named = tuple(w for w in words[onto + 1 :] if w not in self.lex.singles["pointers"])
+        entry = self.index.match(named).entry if named else None
+        if entry is None or not extras:
+            return False
+        here = self.last
+        self.last = entry.code  # the line the extras go on
+        if self.option_change(extras, adding=True):
+            return True
+        self.last = here
         return False
 
     def social_prefix(self, words: Words) -> int:

@@ -207,3 +207,16 @@ def test_a_big_line_held_for_a_yes_keeps_its_options_or_asks_for_them(
     assert lines(database) == [("prod_moimoi", 60, ["Egg"], "")]
     whatsapp.send("60 moi moi")
     assert "*60 × Moi Moi*: 1. Plain" in whatsapp.send("yes").text
+
+
+def test_a_line_in_the_cart_takes_other_options(whatsapp: WhatsApp, database: Database) -> None:
+    whatsapp.send("2 moi moi with egg")
+    changed = whatsapp.send("make it fish").text
+    assert "Changed: Moi Moi (Fish)." in changed and "• 2 × Moi Moi (Fish) — ₦2,000" in changed
+    whatsapp.send("1 plain moi moi")
+    whatsapp.send("make the fish moi moi plain")  # now equal to the plain line: merged
+    assert lines(database) == [("prod_moimoi", 3, ["Plain"], "")]
+    whatsapp.send("1 egusi")
+    whatsapp.send("add fish to the egusi")
+    whatsapp.send("put assorted meat on my egusi")
+    assert lines(database)[-1] == ("prod_egusi", 1, ["Assorted meat", "Fish"], "")
