@@ -46,6 +46,7 @@ def _claim(database: Database, limit: int) -> list[_Due]:
             .join(Order, Order.id == Refund.order_id)
             .where(
                 ProviderPayment.payment_id.is_not(None),
+                Refund.created_at >= ProviderPayment.created_at,  # not one from before it
                 ~exists().where(ProviderRefund.refund_id == Refund.id),
             )
             .order_by(Refund.id, ProviderPayment.id.desc())
