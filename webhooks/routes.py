@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
 from webhooks.errors import ApiError, validation_response
+from webhooks.idempotency import Sealed, json_response, run_idempotent
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def json_body() -> Any:
@@ -117,9 +119,17 @@ def api_route(
     status: int = 200,
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
-    idempotent: bool = False,
+    idempotent: bool | Sealed = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view; it receives `body=`/`query=` models and returns a model or Response."""
+    """Register a view; it receives `body=`/`query=` models and returns a model or Response.
+
+    An `idempotent` route (True, or a Sealed for answers holding a secret) is declared so in
+    the OpenAPI document and run so: the view also receives `session=`, one write
+    transaction guarded by the request's Idempotency-Key (see webhooks.idempotency), and its
+    answer, with `status`, is what a retry with the same key gets again.
+    """
+    if method.upper() in WRITE_METHODS and not idempotent:
+        raise ValueError(f"{method} {rule}: a write route takes Idempotency-Key (idempotent=True)")
     ROUTES.append(
         RouteSpec(
             path=(bp.url_prefix or "") + rule,
@@ -132,9 +142,10 @@ def api_route(
             errors=errors,
             tag=bp.name,
             content_type=content_type,
-            idempotent=idempotent,
+            idempotent=bool(idempotent),
         )
     )
+    sealed = idempotent if isinstance(idempotent, Sealed) else None
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -149,16 +160,18 @@ def api_route(
                     kwargs["query"] = parse_query(query)
             except ValidationError as exc:
                 return validation_response(exc)
-            result = view(**kwargs)
-            if isinstance(result, Response):
-                return result
-            out = jsonify(
-                result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-            )
-            out.status_code = status
-            return out
+            if idempotent:
+                return run_idempotent(
+                    lambda session: _answer(view(session=session, **kwargs), status), sealed
+                )
+            return _answer(view(**kwargs), status)
 
         bp.add_url_rule(rule, view_func=wrapper, methods=[method])
         return wrapper
 
     return decorate
+
+
+def _answer(result: Any, status: int) -> Response:
+    """A view's result as the response: a Response as it is, else JSON with `status`."""
+    return result if isinstance(result, Response) else json_response(result, status)

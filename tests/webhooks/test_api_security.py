@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
@@ -16,6 +16,7 @@ from orders_core.models import ApiKey, Customer, IdempotencyRecord, Order
 from orders_core.services.tenants import create_api_key, revoke_api_key
 from tests.conftest import TenantInfo
 from tests.webhooks.conftest import PlaceOrder, assert_error, order_body, row_counts
+from webhooks.routes import api_route
 
 # --- isolation ----------------------------------------------------------------------------
 
@@ -294,3 +295,32 @@ def test_an_expired_key_starts_afresh(
     # A new order (its number may skip one: the attempt that met the stale key rolled back).
     assert first.json["id"] == "ord_1001" and second.json["id"] in ("ord_1002", "ord_1003")
     assert second.json["notes"] == "another day"
+
+
+def test_every_write_route_replays_by_its_key_as_the_document_says(
+    client: FlaskClient, database: Database, tenant: TenantInfo
+) -> None:
+    """The route declaration is the one place idempotency is said: the OpenAPI document lists
+    the header on each write, and each replays (here: PATCH an order, delete an endpoint)."""
+    spec = client.get("/openapi.json").json
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in ("post", "patch", "put", "delete"):
+                names = {p["name"] for p in op.get("parameters", [])}
+                assert "Idempotency-Key" in names, (method, path)
+    order = client.post("/v1/orders", json=order_body(), headers=tenant.headers).json
+    headers = {**tenant.headers, "Idempotency-Key": "note-1"}
+    first = client.patch(f"/v1/orders/{order['id']}", json={"notes": "gate 2"}, headers=headers)
+    again = client.patch(f"/v1/orders/{order['id']}", json={"notes": "gate 2"}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    endpoint = client.post("/v1/webhook_endpoints", headers=tenant.headers,
+                           json={"url": "https://erp.example.com/h", "events": ["order.created"]})  # fmt: skip
+    headers = {**tenant.headers, "Idempotency-Key": "drop-1"}
+    gone = client.delete(f"/v1/webhook_endpoints/{endpoint.json['id']}", headers=headers)
+    replayed = client.delete(f"/v1/webhook_endpoints/{endpoint.json['id']}", headers=headers)
+    assert gone.status_code == replayed.status_code == 200 and replayed.json == gone.json
+
+
+def test_a_write_route_cannot_be_declared_without_idempotency() -> None:
+    with pytest.raises(ValueError, match="Idempotency-Key"):
+        api_route(Blueprint("probe", __name__), "/probe", "POST", summary="probe")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,6 @@ from orders_core.services import catalog, customers, queries
 from orders_core.services.tenants import get_tenant, tenant_settings, update_tenant_settings
 from orders_core.tenant_settings import TenantSettings
 from webhooks.context import db, tenant_id
-from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
@@ -45,16 +44,10 @@ def list_products() -> ProductList:
 
 @api_route(bp, "/products", "POST", summary="Add a product", body=ProductIn, response=ProductOut,
            status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def add_product(body: ProductIn) -> Response:
+def add_product(session: Session, body: ProductIn) -> ProductOut:
     """Add a product to the menu."""
-
-    def work(session: Session) -> Response:
-        tenant = get_tenant(session, tenant_id())
-        return json_response(
-            product_out(catalog.add_product(session, tenant.id, body), tenant.currency), 201
-        )
-
-    return run_idempotent(work)
+    tenant = get_tenant(session, tenant_id())
+    return product_out(catalog.add_product(session, tenant.id, body), tenant.currency)
 
 
 @api_route(bp, "/products/<code>", "GET", summary="Retrieve a product", response=ProductOut,
@@ -67,31 +60,20 @@ def get_product(code: str) -> ProductOut:
 
 
 @api_route(bp, "/products/<code>", "PATCH", summary="Update a product", body=ProductUpdate,
-           response=ProductOut, errors=WRITE_ERRORS)  # fmt: skip
-def update_product(code: str, body: ProductUpdate) -> Response:
+           response=ProductOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def update_product(session: Session, code: str, body: ProductUpdate) -> ProductOut:
     """Change price, name, aliases, availability or option groups (given: replaced whole)."""
-
-    def work(session: Session) -> Response:
-        tenant = get_tenant(session, tenant_id())
-        product = catalog.update_product(
-            session, catalog.get_product(session, tenant.id, code), body
-        )
-        return json_response(product_out(product, tenant.currency), 200)
-
-    return run_idempotent(work)
+    tenant = get_tenant(session, tenant_id())
+    product = catalog.update_product(session, catalog.get_product(session, tenant.id, code), body)
+    return product_out(product, tenant.currency)
 
 
 @api_route(bp, "/products/<code>", "DELETE", summary="Delete a product",
-           response=DeletedOut, errors=(401, 404, 429))  # fmt: skip
-def delete_product(code: str) -> Response:
+           response=DeletedOut, errors=(401, 404, 409, 429), idempotent=True)  # fmt: skip
+def delete_product(session: Session, code: str) -> DeletedOut:
     """Take a product off the menu for good (placed orders keep their lines)."""
-
-    def work(session: Session) -> Response:
-        product = catalog.get_product(session, tenant_id(), code)
-        catalog.delete_product(session, product)
-        return json_response(DeletedOut(id=code, object="product"), 200)
-
-    return run_idempotent(work)
+    catalog.delete_product(session, catalog.get_product(session, tenant_id(), code))
+    return DeletedOut(id=code, object="product")
 
 
 @api_route(bp, "/customers", "GET", summary="List customers", query=CustomerParams,
@@ -157,13 +139,9 @@ def get_settings() -> SettingsOut:
 
 
 @api_route(bp, "/settings", "PATCH", summary="Change business settings", body=SettingsUpdate,
-           response=SettingsOut, errors=WRITE_ERRORS)  # fmt: skip
-def patch_settings(body: SettingsUpdate) -> Response:
+           response=SettingsOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def patch_settings(session: Session, body: SettingsUpdate) -> SettingsOut:
     """Merge the given settings (auto_notifications, reminders, templates, ...)."""
-
-    def work(session: Session) -> Response:
-        update_tenant_settings(session, get_tenant(session, tenant_id()), body.settings)
-        session.flush()
-        return json_response(_settings_out(session), 200)
-
-    return run_idempotent(work)
+    update_tenant_settings(session, get_tenant(session, tenant_id()), body.settings)
+    session.flush()
+    return _settings_out(session)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from orders_core.checkout_schemas import (
@@ -23,7 +23,6 @@ from orders_core.schemas import OrderOut
 from orders_core.services import checkouts as use
 from orders_core.tenant_cache import TenantSnapshot
 from webhooks.context import caller_business, db, tenant_id
-from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 
 bp = Blueprint("checkouts", __name__, url_prefix="/v1")
@@ -102,15 +101,11 @@ def _out(session: Session, business: TenantSnapshot, checkout: Checkout) -> Chec
 
 @api_route(bp, "/checkouts", "POST", summary="Create a checkout", body=CheckoutCreate,
            response=CheckoutOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def create(body: CheckoutCreate) -> Response:
+def create(session: Session, body: CheckoutCreate) -> CheckoutOut:
     """Open a checkout: a cart priced live from the catalog until it is completed."""
-
-    def work(session: Session) -> Response:
-        business = caller_business(session)
-        checkout = use.create_checkout(session, business.tenant, body, catalog=business.by_code)
-        return json_response(checkout_out(checkout, business, utcnow()), 201)
-
-    return run_idempotent(work)
+    business = caller_business(session)
+    checkout = use.create_checkout(session, business.tenant, body, catalog=business.by_code)
+    return checkout_out(checkout, business, utcnow())
 
 
 @api_route(bp, "/checkouts", "GET", summary="List checkouts", query=CheckoutParams,
@@ -142,34 +137,27 @@ def retrieve(checkout_id: str) -> CheckoutOut:
 
 
 @api_route(bp, "/checkouts/<checkout_id>", "PATCH", summary="Change a checkout",
-           body=CheckoutUpdate, response=CheckoutOut, errors=WRITE_ERRORS)  # fmt: skip
-def update(checkout_id: str, body: CheckoutUpdate) -> Response:
+           body=CheckoutUpdate, response=CheckoutOut, errors=WRITE_ERRORS,
+           idempotent=True)  # fmt: skip
+def update(session: Session, checkout_id: str, body: CheckoutUpdate) -> CheckoutOut:
     """Replace its items, customer, delivery or notes, merge metadata; only while open."""
-
-    def work(session: Session) -> Response:
-        business = caller_business(session)
-        checkout = use.get_checkout(session, tenant_id(), checkout_id, lock=True)
-        use.update_checkout(
-            session, checkout, body, catalog=business.by_code,
-            abandoned_after=use.idle_limit(business.settings.abandoned_cart_minutes),
-        )  # fmt: skip
-        return json_response(_out(session, business, checkout), 200)
-
-    return run_idempotent(work)
+    business = caller_business(session)
+    checkout = use.get_checkout(session, tenant_id(), checkout_id, lock=True)
+    use.update_checkout(
+        session, checkout, body, catalog=business.by_code,
+        abandoned_after=use.idle_limit(business.settings.abandoned_cart_minutes),
+    )  # fmt: skip
+    return _out(session, business, checkout)
 
 
 @api_route(bp, "/checkouts/<checkout_id>/complete", "POST", summary="Complete a checkout",
            response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def complete(checkout_id: str) -> Response:
+def complete(session: Session, checkout_id: str) -> OrderOut:
     """Place the checkout's order; completing it again answers with the same order."""
-
-    def work(session: Session) -> Response:
-        business = caller_business(session)
-        checkout = use.get_checkout(session, tenant_id(), checkout_id, lock=True)
-        order = use.complete_checkout(
-            session, business.tenant, checkout, catalog=business.by_code,
-            abandoned_after=use.idle_limit(business.settings.abandoned_cart_minutes),
-        )  # fmt: skip
-        return json_response(order_out(order), 200)
-
-    return run_idempotent(work)
+    business = caller_business(session)
+    checkout = use.get_checkout(session, tenant_id(), checkout_id, lock=True)
+    order = use.complete_checkout(
+        session, business.tenant, checkout, catalog=business.by_code,
+        abandoned_after=use.idle_limit(business.settings.abandoned_cart_minutes),
+    )  # fmt: skip
+    return order_out(order)

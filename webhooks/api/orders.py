@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 from sqlalchemy import select
@@ -49,7 +47,6 @@ from orders_core.services.related import order_view, related_of
 from orders_core.services.stats import order_stats
 from orders_core.stats_schemas import StatsOut, StatsParams
 from webhooks.context import caller_business, db, tenant_id
-from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 from webhooks.twilio import now as clock_now
 
@@ -70,16 +67,12 @@ READ_ERRORS = (400, 401, 404, 429)
 
 @api_route(bp, "/orders", "POST", summary="Create an order", body=OrderCreate,
            response=OrderOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def create_order(body: OrderCreate) -> Response:
+def create_order(session: Session, body: OrderCreate) -> OrderOut:
     """Place an order priced from the catalog."""
-
-    def work(session: Session) -> Response:
-        business = caller_business(session)
-        refuse_when_closed(business.settings, clock_now(), business.tenant.timezone)
-        order = place_order(session, business.tenant, body, actor="api", catalog=business.by_code)
-        return json_response(order_view(session, order), 201)
-
-    return run_idempotent(work)
+    business = caller_business(session)
+    refuse_when_closed(business.settings, clock_now(), business.tenant.timezone)
+    order = place_order(session, business.tenant, body, actor="api", catalog=business.by_code)
+    return order_view(session, order)
 
 
 @api_route(bp, "/orders", "GET", summary="List orders", query=ListParams,
@@ -130,76 +123,67 @@ def retrieve(order_id: str) -> OrderOut:
         return order_view(session, use.get_order(session, tenant_id(), order_id))
 
 
-def _change(order_id: str, change: Callable[[Session, Order], Any], status: int = 200) -> Response:
-    """Run `change(session, order)` on the locked order, idempotently, and answer with its result."""
-
-    def work(session: Session) -> Response:
-        order = use.get_order(session, tenant_id(), order_id, lock=True)
-        return json_response(change(session, order), status)
-
-    return run_idempotent(work)
+def _locked(session: Session, order_id: str) -> Order:
+    """The caller's order, locked for the change."""
+    return use.get_order(session, tenant_id(), order_id, lock=True)
 
 
 @api_route(bp, "/orders/<order_id:order_id>", "PATCH", summary="Update status, notes or metadata",
-           body=OrderUpdate, response=OrderOut, errors=WRITE_ERRORS)  # fmt: skip
-def update(order_id: str, body: OrderUpdate) -> Response:
+           body=OrderUpdate, response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
+def update(session: Session, order_id: str, body: OrderUpdate) -> OrderOut:
     """Change status (by the lifecycle, `note` on the timeline), notes, metadata (merged;
     null deletes a key) or delivery details (until out for delivery)."""
-    return _change(order_id, lambda s, o: order_view(s, use.update_order(s, o, body, actor="api")))
+    order = use.update_order(session, _locked(session, order_id), body, actor="api")
+    return order_view(session, order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/cancel", "POST", summary="Cancel an order", body=CancelIn,
            response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def cancel(order_id: str, body: CancelIn) -> Response:
+def cancel(session: Session, order_id: str, body: CancelIn) -> OrderOut:
     """Cancel with a reason; a paid order is refunded."""
-    return _change(order_id, lambda s, o: order_view(s, use.cancel_order(s, o, body, actor="api")))
+    order = use.cancel_order(session, _locked(session, order_id), body, actor="api")
+    return order_view(session, order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/hold", "POST", summary="Put an order on hold",
            body=HoldIn, response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def hold(order_id: str, body: HoldIn) -> Response:
+def hold(session: Session, order_id: str, body: HoldIn) -> OrderOut:
     """Pause a pending, confirmed or preparing order; the customer is told."""
-
-    def change(session: Session, order: Order) -> OrderOut:
-        use.transition(session, order, OrderStatus.ON_HOLD, actor="api", note=body.reason)
-        return order_view(session, order)
-
-    return _change(order_id, change)
+    order = _locked(session, order_id)
+    use.transition(session, order, OrderStatus.ON_HOLD, actor="api", note=body.reason)
+    return order_view(session, order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/resume", "POST", summary="Resume an order on hold",
            response=OrderOut, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def resume(order_id: str) -> Response:
+def resume(session: Session, order_id: str) -> OrderOut:
     """Move an order on hold back to the status it was held from."""
-    return _change(order_id, lambda s, o: order_view(s, use.resume_order(s, o, actor="api")))
+    return order_view(session, use.resume_order(session, _locked(session, order_id), actor="api"))
 
 
 @api_route(bp, "/orders/<order_id:order_id>/payments", "POST", summary="Record a payment", body=PaymentIn,
            response=PaymentOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def pay(order_id: str, body: PaymentIn) -> Response:
+def pay(session: Session, order_id: str, body: PaymentIn) -> PaymentOut:
     """Record money received (by default, the balance due)."""
-    return _change(
-        order_id, lambda s, o: payment_out(money.record_payment(s, o, body, actor="api"), o), 201
-    )
+    order = _locked(session, order_id)
+    return payment_out(money.record_payment(session, order, body, actor="api"), order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/refunds", "POST", summary="Refund an order", body=RefundIn,
            response=RefundOut, status=201, errors=WRITE_ERRORS, idempotent=True)  # fmt: skip
-def refund(order_id: str, body: RefundIn) -> Response:
+def refund(session: Session, order_id: str, body: RefundIn) -> RefundOut:
     """Refund by amount and/or items, never above what was paid."""
-    return _change(
-        order_id, lambda s, o: refund_out(money.refund_order(s, o, body, actor="api"), o), 201
-    )
+    order = _locked(session, order_id)
+    return refund_out(money.refund_order(session, order, body, actor="api"), order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/fulfillments", "POST", summary="Fulfil items with tracking",
            body=FulfillmentIn, response=FulfillmentOut, status=201, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def fulfill(order_id: str, body: FulfillmentIn) -> Response:
+def fulfill(session: Session, order_id: str, body: FulfillmentIn) -> FulfillmentOut:
     """Dispatch some or all items."""
-    return _change(
-        order_id, lambda s, o: fulfillment_out(use.fulfill_order(s, o, body, actor="api"), o), 201
-    )
+    order = _locked(session, order_id)
+    return fulfillment_out(use.fulfill_order(session, order, body, actor="api"), order)
 
 
 @api_route(bp, "/orders/<order_id:order_id>/timeline", "GET", summary="An order's timeline",
@@ -219,9 +203,9 @@ def timeline(order_id: str) -> TimelineList:
 @api_route(bp, "/orders/<order_id:order_id>/timeline", "POST", summary="Add a timeline entry",
            body=TimelineEventIn, response=TimelineEventOut, status=201, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def add_timeline_event(order_id: str, body: TimelineEventIn) -> Response:
+def add_timeline_event(session: Session, order_id: str, body: TimelineEventIn) -> TimelineEventOut:
     """Append a custom entry."""
-    return _change(order_id, lambda s, o: timeline_out(use.add_note(s, o, body, actor="api")), 201)
+    return timeline_out(use.add_note(session, _locked(session, order_id), body, actor="api"))
 
 
 @api_route(bp, "/order_statuses", "GET", summary="Order statuses and transitions",

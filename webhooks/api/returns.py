@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from orders_core.models import Return
@@ -22,7 +22,6 @@ from orders_core.return_schemas import (
 from orders_core.services import returns as use
 from orders_core.services.orders import get_order
 from webhooks.context import db, tenant_id
-from webhooks.idempotency import json_response, run_idempotent
 from webhooks.routes import api_route
 
 bp = Blueprint("returns", __name__, url_prefix="/v1")
@@ -45,15 +44,10 @@ def reasons() -> ReturnReasonList:
 @api_route(bp, "/orders/<order_id>/returns", "POST", summary="Request a return",
            body=ReturnCreate, response=ReturnOut, status=201, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def create(order_id: str, body: ReturnCreate) -> Response:
+def create(session: Session, order_id: str, body: ReturnCreate) -> ReturnOut:
     """Open a return of delivered units, no more than each line's returnable quantity."""
-
-    def work(session: Session) -> Response:
-        order = get_order(session, tenant_id(), order_id, lock=True)
-        ret = use.request_return(session, order, body, actor="api")
-        return json_response(return_out(ret, order), 201)
-
-    return run_idempotent(work)
+    order = get_order(session, tenant_id(), order_id, lock=True)
+    return return_out(use.request_return(session, order, body, actor="api"), order)
 
 
 @api_route(bp, "/returns", "GET", summary="List returns", query=ReturnListParams,
@@ -78,36 +72,32 @@ def retrieve(return_id: str) -> ReturnOut:
 Action = Callable[[Session, Return, ReturnActionIn], Return]
 
 
-def _act(return_id: str, body: ReturnActionIn, action: Action) -> Response:
-    """Run `action` on the locked return, idempotently, and answer with the return."""
-
-    def work(session: Session) -> Response:
-        ret = use.get_return(session, tenant_id(), return_id, lock=True)
-        action(session, ret, body)
-        return json_response(return_out(ret, ret.order), 200)
-
-    return run_idempotent(work)
+def _act(session: Session, return_id: str, body: ReturnActionIn, action: Action) -> ReturnOut:
+    """Run `action` on the locked return and answer with the return."""
+    ret = use.get_return(session, tenant_id(), return_id, lock=True)
+    action(session, ret, body)
+    return return_out(ret, ret.order)
 
 
 @api_route(bp, "/returns/<return_id>/receive", "POST", summary="Mark a return received",
            body=ReturnActionIn, response=ReturnOut, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def receive(return_id: str, body: ReturnActionIn) -> Response:
+def receive(session: Session, return_id: str, body: ReturnActionIn) -> ReturnOut:
     """The units came back: requested -> received."""
-    return _act(return_id, body, lambda s, r, b: use.receive_return(s, r, b, actor="api"))
+    return _act(session, return_id, body, lambda s, r, b: use.receive_return(s, r, b, actor="api"))
 
 
 @api_route(bp, "/returns/<return_id>/refund", "POST", summary="Refund a return",
            body=ReturnActionIn, response=ReturnOut, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def refund(return_id: str, body: ReturnActionIn) -> Response:
+def refund(session: Session, return_id: str, body: ReturnActionIn) -> ReturnOut:
     """Refund the received units' value (capped at what is left to refund): -> refunded."""
-    return _act(return_id, body, lambda s, r, b: use.refund_return(s, r, b, actor="api"))
+    return _act(session, return_id, body, lambda s, r, b: use.refund_return(s, r, b, actor="api"))
 
 
 @api_route(bp, "/returns/<return_id>/reject", "POST", summary="Reject a return",
            body=ReturnActionIn, response=ReturnOut, errors=WRITE_ERRORS,
            idempotent=True)  # fmt: skip
-def reject(return_id: str, body: ReturnActionIn) -> Response:
+def reject(session: Session, return_id: str, body: ReturnActionIn) -> ReturnOut:
     """Refuse a requested or received return; its units become returnable again."""
-    return _act(return_id, body, lambda s, r, b: use.reject_return(s, r, b, actor="api"))
+    return _act(session, return_id, body, lambda s, r, b: use.reject_return(s, r, b, actor="api"))

@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from pydantic import AfterValidator, AnyHttpUrl, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from orders_core.events import EVENT_TYPES
 from orders_core.fields import Input, Output, public_url
 from orders_core.models import WebhookEndpoint, utcnow
 from webhooks.context import db, services, tenant_id
-from webhooks.idempotency import Sealed, json_response, run_idempotent
+from webhooks.idempotency import Sealed
 from webhooks.routes import api_route
 
 bp = Blueprint("webhook_endpoints", __name__, url_prefix="/v1")
@@ -163,28 +163,24 @@ def _get(session: Session, endpoint_id: str) -> WebhookEndpoint:
 
 @api_route(bp, "/webhook_endpoints", "POST", summary="Create a webhook endpoint",
            body=EndpointIn, response=EndpointOut, status=201, errors=POST_ERRORS,
-           idempotent=True)  # fmt: skip
-def create(body: EndpointIn) -> Response:
+           idempotent=SEALED)  # fmt: skip
+def create(session: Session, body: EndpointIn) -> EndpointOut:
     """Register a URL for events; the answer shows its signing secret, this once (and to a
     replay of the same Idempotency-Key while the secret is unchanged)."""
-
-    def work(session: Session) -> Response:
-        now = utcnow()
-        endpoint = WebhookEndpoint(
-            tenant_id=tenant_id(),
-            url=str(body.url),
-            events=list(body.events),
-            enabled=body.enabled,
-            description=body.description,
-            salt=secrets.token_hex(16),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(endpoint)
-        session.flush()
-        return json_response(_out(endpoint, with_secret=True), 201)
-
-    return run_idempotent(work, SEALED)
+    now = utcnow()
+    endpoint = WebhookEndpoint(
+        tenant_id=tenant_id(),
+        url=str(body.url),
+        events=list(body.events),
+        enabled=body.enabled,
+        description=body.description,
+        salt=secrets.token_hex(16),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(endpoint)
+    session.flush()
+    return _out(endpoint, with_secret=True)
 
 
 @api_route(bp, "/webhook_endpoints", "GET", summary="List webhook endpoints",
@@ -209,50 +205,45 @@ def retrieve(endpoint_id: str) -> EndpointOut:
 
 
 @api_route(bp, "/webhook_endpoints/<endpoint_id>", "PATCH", summary="Update a webhook endpoint",
-           body=EndpointPatch, response=EndpointOut, errors=WRITE_ERRORS)  # fmt: skip
-def update(endpoint_id: str, body: EndpointPatch) -> EndpointOut:
+           body=EndpointPatch, response=EndpointOut, errors=WRITE_ERRORS,
+           idempotent=True)  # fmt: skip
+def update(session: Session, endpoint_id: str, body: EndpointPatch) -> EndpointOut:
     """Change url, events, description or enabled; re-enabling clears the failure record."""
-    with db().write() as session:
-        endpoint = _get(session, endpoint_id)
-        if body.url is not None:
-            endpoint.url = str(body.url)
-        if body.events is not None:
-            endpoint.events = list(body.events)
-        if "description" in body.model_fields_set:
-            endpoint.description = body.description
-        if body.enabled is not None:
-            if body.enabled and not endpoint.enabled:
-                endpoint.failing_since, endpoint.disabled_reason = None, None
-            endpoint.enabled = body.enabled
-        endpoint.updated_at = utcnow()
-        return _out(endpoint)
+    endpoint = _get(session, endpoint_id)
+    if body.url is not None:
+        endpoint.url = str(body.url)
+    if body.events is not None:
+        endpoint.events = list(body.events)
+    if "description" in body.model_fields_set:
+        endpoint.description = body.description
+    if body.enabled is not None:
+        if body.enabled and not endpoint.enabled:
+            endpoint.failing_since, endpoint.disabled_reason = None, None
+        endpoint.enabled = body.enabled
+    endpoint.updated_at = utcnow()
+    return _out(endpoint)
 
 
 @api_route(bp, "/webhook_endpoints/<endpoint_id>", "DELETE", summary="Delete a webhook endpoint",
-           response=Deleted, errors=(401, 404, 429))  # fmt: skip
-def delete(endpoint_id: str) -> Deleted:
+           response=Deleted, errors=(401, 404, 409, 429), idempotent=True)  # fmt: skip
+def delete(session: Session, endpoint_id: str) -> Deleted:
     """Remove the endpoint and its pending deliveries."""
-    with db().write() as session:
-        endpoint = _get(session, endpoint_id)
-        public_id = endpoint.public_id
-        session.delete(endpoint)
+    endpoint = _get(session, endpoint_id)
+    public_id = endpoint.public_id
+    session.delete(endpoint)
     return Deleted(id=public_id)
 
 
 @api_route(bp, "/webhook_endpoints/<endpoint_id>/rotate_secret", "POST",
            summary="Rotate a webhook endpoint's secret", response=EndpointOut,
-           errors=POST_ERRORS, idempotent=True)  # fmt: skip
-def rotate_secret(endpoint_id: str) -> Response:
+           errors=POST_ERRORS, idempotent=SEALED)  # fmt: skip
+def rotate_secret(session: Session, endpoint_id: str) -> EndpointOut:
     """A new signing secret, shown this once; the old one stops working at once. A retry
     with the same Idempotency-Key rotates nothing and shows the secret again."""
-
-    def work(session: Session) -> Response:
-        endpoint = _get(session, endpoint_id)
-        endpoint.salt = secrets.token_hex(16)
-        endpoint.updated_at = utcnow()
-        return json_response(_out(endpoint, with_secret=True), 200)
-
-    return run_idempotent(work, SEALED)
+    endpoint = _get(session, endpoint_id)
+    endpoint.salt = secrets.token_hex(16)
+    endpoint.updated_at = utcnow()
+    return _out(endpoint, with_secret=True)
 
 
 @api_route(bp, "/webhook_secret", "GET", summary="The secret for orders' own webhook_urls",
