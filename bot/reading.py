@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 from bot.acts import ActReader
 from bot.intents import CartOp, Intent, IntentKind, OpKind
-from bot.language import ASK, SEP, Words
+from bot.language import ASK, SEP, Words, words_of
 from bot.matching import NEAR_MISS
 from bot.option_reading import OptionReader, item_with_options
-from bot.quantities import number
+from bot.quantities import leading_amount, number
 
 K = IntentKind
 _COMMANDS = (
@@ -64,7 +64,7 @@ class Reader(ActReader):
         )  # "dosa aur idli ka rate batao" asks about both
         first, mode = len(self.ops), ""
         self.after_with = False
-        for piece in self.pieces(words):
+        for piece in self.sharing_names(self.pieces(words)):
             mode = self.piece(piece, asked=asking, mode=mode)
             self.after_with = self.lex.phrases["option_with"].find(piece) is not None
         if each is not None:
@@ -125,6 +125,30 @@ class Reader(ActReader):
             return ""
         self.item_line(words)
         return "add"
+
+    def sharing_names(self, pieces: list[Words]) -> list[Words]:
+        """ "1 large and 1 small jollof", "chai moja kubwa na mbili ndogo": a piece of only an
+        amount and options takes the name of the product with options the next piece (else
+        the one before) names, when they are that product's options."""
+        reader = OptionReader.of(self.lex, self.index) if len(pieces) > 1 else None
+        if reader is None:
+            return pieces
+        result = list(pieces)
+        for i, piece in enumerate(pieces):
+            amount, rest = leading_amount(self.lex, piece)
+            if not amount.written or not rest or not reader.mentions(rest):
+                continue
+            if self.index.named_inside(rest) is not None:
+                continue
+            for other in (*pieces[i + 1 :], *reversed(pieces[:i])):
+                found = item_with_options(self.lex, self.index, other, None, 1)
+                entry = self.entry(found[0].code) if found else self.index.named_inside(other)
+                if entry is None or not entry.option_groups:
+                    continue
+                if reader.around(entry, (), rest) is not None:
+                    result[i] = (*piece, *words_of(entry.name))
+                break
+        return result
 
     def more_options(self, words: Words) -> bool:
         """ "jollof large with chicken and beef", "chips kubwa na sausage": a piece of only
