@@ -55,6 +55,8 @@ class Incoming:
     profile_name: str | None = None
     has_media: bool = False
     location: SharedLocation | None = None
+    media_url: str | None = None  # the first attachment (a picture of a transfer, say)
+    media_type: str | None = None
 
 
 @dataclass

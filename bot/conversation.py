@@ -27,6 +27,7 @@ from bot.language import lexicon, words_of
 from bot.parser import parse
 from bot.staff import alert_staff
 from bot.takeover import forward_to_staff, is_taken_over
+from bot.transfer_proof_chat import proof_reply
 from orders_core.domain import CancelReason, Channel, OrderStatus
 from orders_core.models import Checkout, CheckoutStatus, Conversation, Customer, Product, Tenant
 from orders_core.schemas import (
@@ -191,6 +192,12 @@ def respond(
             name=customer.name, now=now,
         )  # fmt: skip
         return Reply("", order_id)
+    if incoming.has_media:  # a picture of a transfer is filed with the order waiting for money
+        lang = str(conversation.data.get("lang") or "en")
+        proof = proof_reply(session, business, customer, incoming, lang, now)
+        if proof is not None:
+            conversation.last_activity_at = now
+            return Reply(*proof)
     catalog = business.memo("chat_catalog", lambda: _catalog(business.products))
     by_code = business.memo("chat_by_code", lambda: {entry.code: entry for entry in catalog})
     step = _Step(

@@ -212,13 +212,16 @@ def _answer(
 
 
 def _incoming(form: Mapping[str, str], channel: str, phone: str) -> Incoming:
+    media = _media(form)
     return Incoming(
         channel=channel,
         phone=phone,
         text=(form.get("Body") or form.get("ButtonText") or form.get("ListTitle") or "")[:MAX_TEXT],
         profile_name=(form.get("ProfileName") or "").strip()[:200] or None,
-        has_media=bool(_media(form)),
+        has_media=bool(media),
         location=_location(form),
+        media_url=media[0]["url"][:2000] if media else None,
+        media_type=media[0]["content_type"][:100] or None if media else None,
     )
 
 

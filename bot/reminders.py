@@ -24,6 +24,7 @@ from bot import notifications as wording
 from bot.notifications import Notice
 from bot.opening import HOLD_KEY
 from bot.outbound import queue_message
+from bot.payments.unpaid_reminder import UnpaidReminderWording
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
@@ -203,20 +204,26 @@ def _taken_over(tenant: Tenant, now: datetime) -> ColumnElement[bool]:
 
 
 def remind_unpaid(database: Database, *, now: datetime) -> int:
-    """Remind customers once about confirmed orders still unpaid after unpaid_reminder_minutes."""
-    return _remind_customers(
-        database,
-        now=now,
-        minutes_of=lambda settings: settings.unpaid_reminder_minutes,
-        conditions=lambda tenant, minutes: [
-            Order.tenant_id == tenant.id,
-            Order.status == OrderStatus.CONFIRMED,
-            Order.payment_status.in_((PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID)),
-            Order.status_changed_at <= now - timedelta(minutes=minutes),
-        ],
-        notice_of=wording.unpaid_reminder,
-        dedupe_of=lambda tenant, order: f"unpaid-reminder:{tenant.id}:{order.public_id}:1",
-    )
+    """Remind customers once about confirmed orders still unpaid after unpaid_reminder_minutes;
+    a business asking before preparing has the payment request (the same link) repeated."""
+    with database.read() as links:
+        words = UnpaidReminderWording(links)
+        return _remind_customers(
+            database,
+            now=now,
+            minutes_of=lambda settings: settings.unpaid_reminder_minutes,
+            conditions=lambda tenant, minutes: words.for_tenant(
+                tenant,
+                [
+                    Order.tenant_id == tenant.id,
+                    Order.status == OrderStatus.CONFIRMED,
+                    Order.payment_status.in_((PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID)),
+                    Order.status_changed_at <= now - timedelta(minutes=minutes),
+                ],
+            ),
+            notice_of=words.notice,
+            dedupe_of=lambda tenant, order: f"unpaid-reminder:{tenant.id}:{order.public_id}:1",
+        )
 
 
 def ask_feedback(database: Database, *, now: datetime) -> int:

@@ -15,6 +15,7 @@ from bot.interactive import Content
 from bot.outbound import queue_message
 from bot.staff_stock import stock_command
 from bot.takeover import ReplyRefused, hand_back, staff_reply
+from bot.transfer_proof_decisions import proof_command
 from orders_core.domain import OPEN_STATUSES, CancelReason, OrderStatus, parse_major_amount
 from orders_core.errors import DomainError, IllegalTransition, NotFound
 from orders_core.models import Conversation, Order, Tenant, utcnow
@@ -43,6 +44,7 @@ ACTIONS = {
     "dispatched": "out",
     "delivered": "delivered",
     "paid": "paid",
+    "unpaid": "unpaid",
     "hold": "hold",
     "pause": "hold",
     "resume": "resume",
@@ -65,6 +67,7 @@ PAST = {
     "out": "sent out for delivery",
     "delivered": "marked delivered",
     "paid": "marked paid",
+    "unpaid": "told the transfer was not found",
     "hold": "put on hold",
     "resume": "resumed",
     "eta": "given a ready time",
@@ -210,6 +213,12 @@ def _apply(
             session, order, CancelIn(reason=reason, note=command.rest or None), actor=actor
         )
         return replies.staff_rejected(order)
+    if command.action in ("paid", "unpaid"):  # a transfer proof waiting: approve / reject it
+        decided = proof_command(
+            session, tenant, order, command.action, command.rest, actor=actor, now=now
+        )
+        if decided is not None:
+            return decided
     if command.action == "paid":
         amount = _paid_amount(command.rest, tenant.currency)
         if amount == 0:
