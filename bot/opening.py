@@ -27,6 +27,7 @@ from bot.cart import CartLine, load_cart
 from bot.intents import CatalogEntry
 from bot.language.replies import say
 from bot.outbound import queue_message
+from bot.recipients import chat_channel
 from bot.wording import cart_lines
 from orders_core.db import Database
 from orders_core.models import Checkout, CheckoutStatus, Conversation, Product, Tenant
@@ -135,7 +136,8 @@ def _ask(session: Session, tenant: Tenant, conversation: Conversation, checkout:
         with session.begin_nested():
             queued = queue_message(
                 session, tenant, to_phone=conversation.phone,
-                channel=str(hold.get("channel") or "whatsapp"), kind="reminder", body=body,
+                channel=chat_channel(tenant, on_whatsapp=hold.get("channel") != "sms"),
+                kind="reminder", body=body,
                 dedupe_key=f"opening:{tenant.id}:{conversation.phone}:{hold.get('at')}",
                 not_before=now, now=now, template="reminder.opening",
                 variables={"business": tenant.name, "items": items},

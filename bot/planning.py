@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, aliased
 from bot import notifications as wording
 from bot.outbound import message_row
 from bot.payments.asking import with_payment_request
+from bot.recipients import CHAT_CHANNELS, customer_channel, needs_whatsapp_check, whatsapp_customers
 from bot.webhook_delivery import enabled_endpoints, plan_webhooks
 from orders_core.db import Database
 from orders_core.models import (
     Conversation,
-    Customer,
     Message,
     OutboxEvent,
     Tenant,
@@ -35,7 +35,6 @@ from orders_core.tenant_settings import TenantSettings
 
 log = logging.getLogger(__name__)
 
-CHAT_CHANNELS = frozenset({"whatsapp", "sms"})
 MAX_PLAN_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(minutes=30)
@@ -136,15 +135,14 @@ class _Known:
         for event in events:
             try:
                 phone = _phone(event)
-                web = (event.data.get("order") or {}).get("channel") not in CHAT_CHANNELS
+                channel = (event.data.get("order") or {}).get("channel")
                 if phone:
                     phones[event.tenant_id].add(phone)
-                    if web:
+                    if needs_whatsapp_check(channel, tenants.get(event.tenant_id)[1]):
                         web_phones[event.tenant_id].add(phone)
             except (AttributeError, TypeError):
                 continue  # a malformed event fails alone, when it is planned
         self.languages: dict[tuple[int, str], str] = {}
-        self.on_whatsapp: set[tuple[int, str]] = set()
         for tenant_id, numbers in phones.items():
             rows = session.execute(
                 select(Conversation.phone, Conversation.data).where(
@@ -153,17 +151,11 @@ class _Known:
             )
             for phone, data in rows:
                 self.languages[(tenant_id, phone)] = str((data or {}).get("lang") or "en")
-        for tenant_id, numbers in web_phones.items():
-            if not tenants.get(tenant_id)[1].notify_web_orders_on_whatsapp:
-                continue
-            found = session.scalars(
-                select(Customer.phone).where(
-                    Customer.tenant_id == tenant_id,
-                    Customer.phone.in_(numbers),
-                    Customer.whatsapp.is_(True),
-                )
-            )
-            self.on_whatsapp.update((tenant_id, phone) for phone in found)
+        self.on_whatsapp = {
+            (tenant_id, phone)
+            for tenant_id, numbers in web_phones.items()
+            for phone in whatsapp_customers(session, tenant_id, numbers)
+        }
 
     def language(self, tenant_id: int, phone: str) -> str:
         """The language the customer chats in (English until the chat learns otherwise)."""
@@ -173,16 +165,15 @@ class _Known:
 def _recipient(
     event: OutboxEvent, settings: TenantSettings, known: _Known
 ) -> tuple[str, str] | None:
-    """(phone, channel) of the customer to tell, or None."""
-    order = event.data.get("order") or {}
+    """(phone, channel) of the customer to tell, or None (the rule is bot.recipients')."""
     phone = _phone(event)
-    if not phone or not settings.auto_notifications:
-        return None
-    if order.get("channel") in CHAT_CHANNELS:
-        return phone, order["channel"]
-    if not settings.notify_web_orders_on_whatsapp:
-        return None
-    return (phone, "whatsapp") if (event.tenant_id, phone) in known.on_whatsapp else None
+    channel = customer_channel(
+        (event.data.get("order") or {}).get("channel"),
+        phone,
+        settings,
+        on_whatsapp=(event.tenant_id, phone) in known.on_whatsapp,
+    )
+    return (phone, channel) if phone and channel else None
 
 
 class _Rows:

@@ -25,6 +25,7 @@ from bot.notifications import Notice
 from bot.opening import HOLD_KEY
 from bot.outbound import queue_message
 from bot.payments.unpaid_reminder import UnpaidReminderWording
+from bot.recipients import chat_channel_of, message_staff, order_channels
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.domain import CancelReason, OrderStatus, PaymentStatus
@@ -32,11 +33,9 @@ from orders_core.models import (
     Checkout,
     CheckoutStatus,
     Conversation,
-    Customer,
     Message,
     Order,
     Product,
-    StaffMember,
     Tenant,
 )
 from orders_core.opening_hours import in_quiet_hours
@@ -72,23 +71,6 @@ def _queue_once(session: Session, **fields: object) -> bool:
         return False
 
 
-def _chat_target(order: Order, settings: TenantSettings) -> str | None:
-    """The channel to remind the customer on, or None when they are not to be messaged."""
-    if not order.customer_phone or not settings.auto_notifications:
-        return None
-    if order.channel in ("whatsapp", "sms"):
-        return order.channel
-    return "whatsapp" if settings.notify_web_orders_on_whatsapp else None
-
-
-def _customer_channel(session: Session, tenant: Tenant, phone: str) -> str:
-    """The chat channel the customer uses: WhatsApp once they wrote on it, else SMS."""
-    on_whatsapp = session.scalar(
-        select(Customer.whatsapp).where(Customer.tenant_id == tenant.id, Customer.phone == phone)
-    )
-    return "whatsapp" if on_whatsapp and tenant.whatsapp_number else "sms"
-
-
 def _locked_orders(session: Session, *conditions: object) -> list[Order]:
     query = (
         select(Order)
@@ -112,10 +94,6 @@ def remind_pending(database: Database, *, now: datetime) -> int:
                 Order.status == OrderStatus.PENDING,
                 Order.status_changed_at <= now - timedelta(minutes=n),
             )
-            staff = list(
-                session.scalars(select(StaffMember).where(StaffMember.tenant_id == tenant.id))
-            )
-            channel = "whatsapp" if tenant.whatsapp_number else "sms"
             for order in orders:
                 waited = int((now - order.status_changed_at).total_seconds() // 60)
                 cancel_after = settings.auto_cancel_minutes
@@ -133,20 +111,14 @@ def remind_pending(database: Database, *, now: datetime) -> int:
                     )
                     continue
                 round_ = 2 if waited >= 2 * n else 1
-                body = wording.staff_pending_reminder(order_payload(order), waited)
-                for member in staff:
-                    queued += _queue_once(
-                        session,
-                        tenant=tenant,
-                        to_phone=member.phone,
-                        channel=channel,
-                        kind="alert",
-                        body=body,
-                        order_id=order.id,
-                        dedupe_key=f"pending-reminder:{tenant.id}:{order.public_id}:{round_}:{member.phone}",
-                        not_before=now,
-                        now=now,
-                    )
+                queued += message_staff(
+                    session,
+                    tenant,
+                    wording.staff_pending_reminder(order_payload(order), waited),
+                    order_id=order.id,
+                    dedupe=f"pending-reminder:{tenant.id}:{order.public_id}:{round_}",
+                    now=now,
+                )
     return queued
 
 
@@ -168,10 +140,12 @@ def _remind_customers(
             if minutes is None or _customer_quiet(tenant, settings, now):
                 continue
             talking = _taken_over(tenant, now)
-            for order in _locked_orders(session, *conditions(tenant, minutes), ~talking):
-                channel = _chat_target(order, settings)
+            orders = _locked_orders(session, *conditions(tenant, minutes), ~talking)
+            channels = order_channels(session, tenant, settings, orders)
+            for order in orders:
+                channel = channels.get(order.id)
                 if channel is None:
-                    continue
+                    continue  # not told of the order either (bot.recipients)
                 notice = notice_of(order_payload(order), tenant.name)
                 queued += _queue_once(
                     session,
@@ -325,7 +299,7 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
                     session,
                     tenant=tenant,
                     to_phone=phone,
-                    channel=_customer_channel(session, tenant, phone),
+                    channel=chat_channel_of(session, tenant, phone),
                     kind="reminder",
                     body=notice.body,
                     dedupe_key=f"{prefix}:{number}",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import interactive, replies, staff_replies
 from bot.eta import parse_minutes, promise_ready
 from bot.interactive import Content
-from bot.outbound import queue_message
+from bot.recipients import message_staff, staff_channel
 from bot.staff_stock import stock_command
 from bot.takeover import ReplyRefused, hand_back, staff_reply
 from bot.transfer_proof_decisions import proof_command
@@ -327,27 +327,12 @@ def alert_staff(
     Confirm / Reject buttons to staff who wrote within 24 hours, when the business has a
     `staff.new_order_buttons` template.
     """
-    channel = "whatsapp" if tenant.whatsapp_number else "sms"
+    channel = staff_channel(tenant)
     buttons = _alert_buttons(session, tenant, body, channel, template, variables, now)
-    for member in tenant.staff:
-        content = buttons.get(member.phone)
-        queue_message(
-            session,
-            tenant,
-            to_phone=member.phone,
-            channel=channel,
-            kind="alert",
-            body=body,
-            order_id=order_id,
-            dedupe_key=f"{dedupe}:{member.phone}" if dedupe else None,
-            template=template,
-            variables=variables,
-            not_before=now,
-            now=now,
-            content_sid=content.content_sid if content else None,
-            content_variables=content.variables if content else None,
-            interactive=content.key if content else None,
-        )
+    message_staff(
+        session, tenant, body, order_id=order_id, dedupe=dedupe, template=template,
+        variables=variables, content=buttons, now=now,
+    )  # fmt: skip
 
 
 def _alert_buttons(

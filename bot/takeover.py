@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.outbound import new_message, queue_message
+from bot.outbound import new_message
+from bot.recipients import chat_channel, message_staff
 from orders_core.events import add_timeline
 from orders_core.models import Conversation, Message, Order, Tenant
 from orders_core.services.customers import find_customer
@@ -59,7 +60,7 @@ def staff_reply(
     customer = find_customer(session, tenant.id, phone)
     if customer is not None and customer.opted_out:
         raise ReplyRefused(f"{phone} has opted out (STOP): they get no messages from us.")
-    channel = _channel(tenant, customer is not None and customer.whatsapp)
+    channel = chat_channel(tenant, on_whatsapp=customer is not None and customer.whatsapp)
     if channel == "whatsapp":
         last = customer.last_inbound_at if customer is not None else None
         if last is None or now - _aware(last) >= WINDOW:
@@ -129,18 +130,8 @@ def forward_to_staff(
         f"💬 {who}: {quoted}\n"
         f"Answer with *REPLY {ref} your message*; *BOT ON {ref}* hands the chat back."
     )
-    channel = "whatsapp" if tenant.whatsapp_number else "sms"
-    queue_message(
-        session, tenant, to_phone=by.removeprefix("staff:"), channel=channel, kind="alert",
-        body=body, order_id=order_id, now=now,
-    )  # fmt: skip
+    message_staff(session, tenant, body, to=[by.removeprefix("staff:")], order_id=order_id, now=now)
     return order_id
-
-
-def _channel(tenant: Tenant, on_whatsapp: bool) -> str:
-    if tenant.whatsapp_number and (on_whatsapp or not tenant.sms_number):
-        return "whatsapp"
-    return "sms"
 
 
 def _conversation(session: Session, tenant_id: int, phone: str, now: datetime) -> Conversation:

@@ -31,11 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import notifications as wording
-from bot.outbound import queue_message
+from bot.recipients import message_staff
 from orders_core.db import Database
 from orders_core.models import (
     OutboxEvent,
-    StaffMember,
     Tenant,
     WebhookDelivery,
     WebhookEndpoint,
@@ -243,21 +242,13 @@ def _disable(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None
     endpoint.updated_at = now
     tenant = session.get(Tenant, endpoint.tenant_id)
     assert tenant is not None
-    channel = "whatsapp" if tenant.whatsapp_number else "sms"
-    staff = session.scalars(select(StaffMember).where(StaffMember.tenant_id == tenant.id))
-    stamp = int(endpoint.failing_since.timestamp())
-    for member in staff:
-        queue_message(
-            session,
-            tenant,
-            to_phone=member.phone,
-            channel=channel,
-            kind="alert",
-            body=wording.staff_endpoint_disabled(endpoint.url, days),
-            dedupe_key=f"webhook-disabled:{endpoint.id}:{stamp}:{member.phone}",
-            not_before=now,
-            now=now,
-        )
+    message_staff(
+        session,
+        tenant,
+        wording.staff_endpoint_disabled(endpoint.url, days),
+        dedupe=f"webhook-disabled:{endpoint.id}:{int(endpoint.failing_since.timestamp())}",
+        now=now,
+    )
 
 
 def _record(
