@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels import Channel, LookupUnavailable, SendResult
 from bot.message_outcomes import MAX_SEND_ATTEMPTS, fail_from_receipt, hold_back, note_on_order
-from bot.outbound import DEAD, PENDING, SENDING, UNKNOWN
+from bot.outbound import MessageStatus
 from bot.planning import plan_outbox
 from bot.sending import SEND_LEASE, outbound_message, send_messages
 from bot.webhook_delivery import Sender, deliver_webhooks
@@ -67,11 +67,11 @@ def _settle(session: Session, message: Message, found: SendResult | None, now: d
     if found is not None:
         _record_sent(session, message, found, now)
     elif message.attempts >= MAX_SEND_ATTEMPTS:
-        message.status, message.next_attempt_at = DEAD, None
+        message.status, message.next_attempt_at = MessageStatus.DEAD, None
         message.error_message = "never confirmed sent after the last attempt"
         note_on_order(session, message, "Message to customer failed", "message.failed")
     else:
-        message.status, message.next_attempt_at = PENDING, now
+        message.status, message.next_attempt_at = MessageStatus.PENDING, now
 
 
 def reconcile_sending(
@@ -86,7 +86,7 @@ def reconcile_sending(
         stuck = list(
             session.scalars(
                 select(Message)
-                .where(Message.status == SENDING, Message.next_attempt_at <= now)
+                .where(Message.status == MessageStatus.SENDING, Message.next_attempt_at <= now)
                 .order_by(Message.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -109,7 +109,12 @@ def reconcile_sending(
             message = session.get(Message, message_id)
             assert message is not None
             if isinstance(found, LookupUnavailable):
-                hold_back(message, UNKNOWN, f"crashed mid-send; Twilio lookup failed: {found}", now)
+                hold_back(
+                    message,
+                    MessageStatus.UNKNOWN,
+                    f"crashed mid-send; Twilio lookup failed: {found}",
+                    now,
+                )
                 note_on_order(session, message, "Message may not have been sent", "message.failed")
             else:
                 _settle(session, message, found, now)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels import OUTSIDE_WINDOW, SendError
-from bot.outbound import DEAD, FAILED, NEEDS_TEMPLATE, PENDING, new_message
+from bot.outbound import MessageStatus, new_message
 from bot.planning import backoff
 from orders_core.events import add_timeline, emit
 from orders_core.models import Customer, Message, Order, Tenant
@@ -69,7 +69,7 @@ def note_on_order(session: Session, message: Message, title: str, event: str | N
         emit(session, order, event, {"message": detail})
 
 
-def hold_back(message: Message, status: str, reason: str, now: datetime) -> None:
+def hold_back(message: Message, status: MessageStatus, reason: str, now: datetime) -> None:
     """Park `message` in `status` (not sent, not retried) with `reason` shown."""
     message.status = status
     message.error_message = reason
@@ -89,15 +89,18 @@ def record_error(session: Session, message: Message, error: SendError, now: date
     if error.kind == "needs_template":
         tenant_cfg = tenant_settings(session.get(Tenant, message.tenant_id))  # type: ignore[arg-type]
         if not message.content_sid and use_template(message, tenant_cfg):
-            message.status, message.next_attempt_at = PENDING, now
+            message.status, message.next_attempt_at = MessageStatus.PENDING, now
             return
-        hold_back(message, NEEDS_TEMPLATE, error.message, now)
+        hold_back(message, MessageStatus.NEEDS_TEMPLATE, error.message, now)
         note_on_order(session, message, "Message needs an approved template", None)
         return
     if error.kind == "transient" and message.attempts < MAX_SEND_ATTEMPTS:
-        message.status, message.next_attempt_at = PENDING, now + backoff(message.attempts)
+        message.status, message.next_attempt_at = (
+            MessageStatus.PENDING,
+            now + backoff(message.attempts),
+        )
         return
-    message.status = FAILED if error.kind == "permanent" else DEAD
+    message.status = MessageStatus.FAILED if error.kind == "permanent" else MessageStatus.DEAD
     message.next_attempt_at = None
     if error.code == 21610 and message.customer_phone:
         _mark_opted_out(session, message.tenant_id, message.customer_phone)

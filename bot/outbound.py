@@ -8,6 +8,7 @@ reconcile it without ever losing or doubling it.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any, TypedDict, Unpack
 
@@ -16,13 +17,29 @@ from sqlalchemy.orm import Session
 
 from orders_core.models import Message, Tenant, utcnow
 
-PENDING = "pending"
-SENDING = "sending"  # claimed and committed before Twilio is called
-NEEDS_TEMPLATE = "needs_template"  # outside WhatsApp's 24-hour window with no template
-SKIPPED = "skipped"  # not sent on purpose (opted out); the reason is in error_message
-FAILED = "failed"  # a permanent error (invalid number, opted out at Twilio)
-DEAD = "dead"  # transient errors until the retries ran out
-UNKNOWN = "unknown"  # a crash mid-send that Twilio could not confirm either way
+
+class MessageStatus(StrEnum):
+    """A message's status: ours until Twilio has it, then Twilio's (its answer, its receipts)."""
+
+    PENDING = "pending"  # recorded, waiting for the dispatcher
+    SENDING = "sending"  # claimed and committed before Twilio is called
+    NEEDS_TEMPLATE = "needs_template"  # outside WhatsApp's 24-hour window with no template
+    SKIPPED = "skipped"  # not sent on purpose (opted out); the reason is in error_message
+    FAILED = "failed"  # a permanent error (invalid number, opted out at Twilio)
+    DEAD = "dead"  # transient errors until the retries ran out
+    UNKNOWN = "unknown"  # a crash mid-send that Twilio could not confirm either way
+    # Twilio's, as its API answers and its status callbacks say (RECEIVED: an inbound message)
+    QUEUED = "queued"
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    CANCELED = "canceled"
+    RECEIVED = "received"
+
+
 # payload key: the template key of a message sent with buttons or a list (its body is the text)
 INTERACTIVE = "interactive"
 
@@ -77,7 +94,7 @@ def message_row(
         "content_sid": fields.get("content_sid"),
         "content_variables": fields.get("content_variables"),
         "payload": _payload(template, fields.get("variables"), fields.get("interactive")),
-        "status": fields.get("status", PENDING),
+        "status": fields.get("status", MessageStatus.PENDING),
         "dedupe_key": fields.get("dedupe_key"),
         "next_attempt_at": fields.get("not_before") or now,
         "created_at": now,

@@ -9,22 +9,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dispatcher import fail_from_receipt
+from bot.outbound import MessageStatus
 from orders_core.models import Message, utcnow
 
 # Progress of a message that is getting through; `pending` is ours (not yet handed to Twilio).
 _PROGRESS = {
-    "pending": 0,
-    "queued": 1,
-    "accepted": 1,
-    "scheduled": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "read": 5,
+    MessageStatus.PENDING: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.ACCEPTED: 1,
+    MessageStatus.SCHEDULED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.READ: 5,
 }
-_REACHED = frozenset({"delivered", "read"})
+_REACHED = frozenset({MessageStatus.DELIVERED, MessageStatus.READ})
 ERROR_CODE = re.compile(r"[0-9]{1,10}")  # Twilio error codes are plain numbers
-FAILURES = frozenset({"failed", "undelivered", "canceled"})
+FAILURES = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.CANCELED})
 
 
 def supersedes(current: str, incoming: str) -> bool:
@@ -37,7 +38,7 @@ def supersedes(current: str, incoming: str) -> bool:
     if incoming == current:
         return False
     if current in FAILURES:
-        return current == "undelivered" and incoming in _REACHED
+        return current == MessageStatus.UNDELIVERED and incoming in _REACHED
     if incoming in FAILURES:
         return current not in _REACHED
     if incoming not in _PROGRESS:

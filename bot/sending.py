@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.channels import Channel, OutboundMessage, SendError, SendResult
 from bot.message_outcomes import hold_back, note_on_order, record_error, use_template
-from bot.outbound import INTERACTIVE, NEEDS_TEMPLATE, PENDING, SENDING, SKIPPED
+from bot.outbound import INTERACTIVE, MessageStatus
 from bot.planning import TenantCache
 from orders_core.db import Database, is_sqlite
 from orders_core.models import Customer, Message
@@ -75,15 +75,15 @@ def _may_send(
     if message.kind not in PROACTIVE_KINDS:
         return True
     if reach is not None and reach.opted_out:
-        hold_back(message, SKIPPED, "customer opted out", now)
+        hold_back(message, MessageStatus.SKIPPED, "customer opted out", now)
         return False
     if not settings.auto_notifications:
-        hold_back(message, SKIPPED, "auto_notifications is off", now)
+        hold_back(message, MessageStatus.SKIPPED, "auto_notifications is off", now)
         return False
     if _outside_window(message, reach, now) and not use_template(message, settings):
         key = (message.payload or {}).get("template") or message.kind
         reason = f"outside the 24-hour window; no template for {key}"
-        hold_back(message, NEEDS_TEMPLATE, reason, now)
+        hold_back(message, MessageStatus.NEEDS_TEMPLATE, reason, now)
         note_on_order(session, message, "Message needs an approved template", None)
         return False
     return True
@@ -105,14 +105,14 @@ def _due_messages(session: Session, now: datetime, limit: int) -> list[Message]:
     waiting = exists().where(
         earlier.order_id == Message.order_id,
         earlier.to_number == Message.to_number,
-        earlier.status.in_((PENDING, SENDING)),
+        earlier.status.in_((MessageStatus.PENDING, MessageStatus.SENDING)),
         earlier.id < Message.id,
     )
     return list(
         session.scalars(
             select(Message)
             .where(
-                Message.status == PENDING,
+                Message.status == MessageStatus.PENDING,
                 Message.next_attempt_at <= now,
                 Message.direction == "outbound",
                 ~waiting,
@@ -151,7 +151,7 @@ def _mark_sending(session: Session, messages: list[Message], now: datetime) -> N
         update(table)
         .where(table.c.id == bindparam("message_id"))
         .values(
-            status=SENDING,
+            status=MessageStatus.SENDING,
             attempts=table.c.attempts + 1,
             next_attempt_at=bindparam("lease"),
             payload=bindparam("payload"),
@@ -259,7 +259,7 @@ def _as_plain_text(message: Message, error: SendError, now: datetime) -> bool:
     message.payload = payload
     message.content_sid = None
     message.content_variables = None
-    message.status, message.next_attempt_at, message.updated_at = PENDING, now, now
+    message.status, message.next_attempt_at, message.updated_at = MessageStatus.PENDING, now, now
     return True
 
 
