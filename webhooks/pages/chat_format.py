@@ -1,4 +1,5 @@
-"""WhatsApp's text formatting (*bold*, _italic_, ~strike~, ```mono```, lists) as safe HTML."""
+"""WhatsApp's text formatting (*bold*, _italic_, ~strike~, ```mono```, lists) and web
+addresses as links, as safe HTML."""
 
 from __future__ import annotations
 
@@ -17,10 +18,28 @@ _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.*)$")
 _QUOTE = re.compile(r"^&gt;\s?(.*)$")
 
 
+# A web address in already-escaped text: it ends at a space, a tag or an escaped quote
+# (only &amp; may be inside), and trailing punctuation is the sentence's, not the link's.
+_URL = re.compile(r"(https?://(?:[^\s<>&`]|&amp;)+)")
+_TRAILING = ".,;:!?)*_~"
+
+
+def _link(url: str) -> str:
+    """An escaped web address as a link that opens in a new tab, plus its trailing punctuation."""
+    kept = url.rstrip(_TRAILING)
+    tail = url[len(kept) :]
+    return f'<a href="{kept}" target="_blank" rel="noopener noreferrer">{kept}</a>{tail}'
+
+
 def _inline(text: str) -> str:
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
-    return text
+    """Links and the inline marks; addresses are left as they are (an _ in one is not italic)."""
+    parts = _URL.split(text)
+    for i in range(0, len(parts), 2):
+        for pattern, replacement in _INLINE:
+            parts[i] = pattern.sub(replacement, parts[i])
+    for i in range(1, len(parts), 2):
+        parts[i] = _link(parts[i])
+    return "".join(parts)
 
 
 def whatsapp_html(text: str | None) -> Markup:
