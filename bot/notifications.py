@@ -77,6 +77,14 @@ def status_notice(
     return Notice(f"order.{status}", body, variables)
 
 
+def received_notice(order: dict[str, Any], business: str, lang: str = "en") -> Notice:
+    """The customer's message when a web/API order comes in: received, with its lines."""
+    line = say(lang, "notice_received")
+    body = f"{business}: {say(lang, 'notice_your_order')} #{_number(order)} {line}"
+    body += "\n" + _lines(order)
+    return Notice("order.created", body, _variables(order, business, tracking_url=""))
+
+
 def ready_notice(order: dict[str, Any], business: str, minutes: int, lang: str = "en") -> Notice:
     """The customer's message when staff promise the order ready in `minutes`."""
     body = f"{business}: " + say(lang, "ready_in", number=_number(order), minutes=minutes)

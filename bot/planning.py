@@ -91,10 +91,7 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
     if kind == "order.created":
         if order.get("channel") in CHAT_CHANNELS:
             return None
-        notice = wording.status_notice({**order, "status": "confirmed"}, business, None)
-        assert notice is not None
-        body = notice.body.replace("is confirmed ✅", "was received 🧾")
-        return wording.Notice("order.created", body, notice.variables)
+        return wording.received_notice(order, business, lang)
     if kind == "order.status_changed" and order.get("status") == "on_hold":
         return wording.hold_notice(order, business, data.get("reason"), lang)
     if kind == "order.status_changed" and data.get("resumed"):
