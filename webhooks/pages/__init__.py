@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from orders_core.errors import DomainError
 from webhooks.errors import HTTP_CODES, error_response
-from webhooks.pages import access, dashboard, kitchen, menu, shop_status, simulator, staff
+from webhooks.pages import access, dashboard, kitchen, menu, proofs, shop_status, simulator, staff
 from webhooks.pages.filters import register_filters
 from webhooks.pages.signin import csrf_token, current
 
@@ -19,6 +19,7 @@ bp.register_blueprint(kitchen.bp)
 bp.register_blueprint(shop_status.bp)
 bp.register_blueprint(menu.bp)
 bp.register_blueprint(staff.bp)
+bp.register_blueprint(proofs.bp)
 bp.register_blueprint(simulator.bp)
 bp.record_once(lambda state: register_filters(state.app))
 

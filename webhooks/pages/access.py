@@ -30,6 +30,8 @@ ROLES: dict[str, frozenset[StaffRole]] = {
     "pages.dashboard.change_status": FRONT,
     "pages.dashboard.cancel": FRONT,
     "pages.dashboard.mark_paid": FRONT,
+    "pages.proofs.approve": FRONT,
+    "pages.proofs.reject": FRONT,
     "pages.dashboard.reply": FRONT,
     "pages.dashboard.hand_back": FRONT,
     "pages.dashboard.version": FRONT,

@@ -25,6 +25,7 @@ from orders_core.services.stats import order_stats
 from orders_core.services.tenants import tenant_settings
 from orders_core.stats_schemas import StatsParams
 from orders_core.tenant_settings import TenantSettings
+from webhooks.pages.board_payments import Proof, awaiting_payment, pending_proofs
 from webhooks.pages.kitchen_tickets import level_for, order_notes, ready_text
 
 COLUMN_TITLES = {
@@ -128,6 +129,8 @@ class Card:
     level: str = "ok"  # how long it has waited: "ok", "amber", "red" (open orders only)
     unreachable: str | None = None  # why the customer will not be told, if they will not
     ready: str | None = None  # the promised ready time: "ready ~19:45 (in 12 min)"
+    awaiting_payment: bool = False  # asked to pay before preparing, still unpaid
+    proof: Proof | None = None  # a transfer proof waiting for Approve / Reject
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,18 @@ def _line(item: OrderItem) -> str:
 
 
 def card(
-    order: Order, now: datetime, unreachable: str | None = None, timezone: str = "UTC"
+    order: Order,
+    now: datetime,
+    unreachable: str | None = None,
+    timezone: str = "UTC",
+    *,
+    awaiting_payment: bool = False,
+    proof: Proof | None = None,
 ) -> Card:
     """The board's view of an order: who, what, how much, how old, where to, its notes,
-    what can be done, (`unreachable`) why the customer will not hear of it, and the ready
-    time staff promised while it is open (in the business's `timezone`)."""
+    what can be done, (`unreachable`) why the customer will not hear of it, the ready
+    time staff promised while it is open (in the business's `timezone`), whether it
+    awaits payment and the transfer proof waiting for a decision."""
     status = OrderStatus(order.status)
     held_from = OrderStatus(order.held_from) if order.held_from else None
     forward = [s for s in allowed_transitions(status, held_from) if s != OrderStatus.CANCELLED]
@@ -197,6 +207,8 @@ def card(
         else "ok",
         unreachable=unreachable,
         ready=ready_text(order.ready_at, now, timezone) if status in OPEN_FOR_TIMER else None,
+        awaiting_payment=awaiting_payment,
+        proof=proof,
     )
 
 
@@ -289,15 +301,21 @@ def columns(session: Session, tenant_id: int, filters: dict[str, str]) -> list[C
             {**filters, "status": status.value, "limit": limit, **sort}
         )
         found.append((status, list_orders(session, tenant_id, params)[0]))
-    quiet = silences(session, tenant_id, [o for _, orders in found for o in orders], now)
+    shown = [o for _, orders in found for o in orders]
+    quiet = silences(session, tenant_id, shown, now)
+    proofs = pending_proofs(session, [o.id for o in shown])
     tenant = session.get(Tenant, tenant_id)
-    zone = tenant.timezone if tenant is not None else "UTC"
+    assert tenant is not None  # the signed-in tenant
+    zone, payments = tenant.timezone, tenant_settings(tenant).payments
+
+    def view(order: Order) -> Card:
+        return card(
+            order, now, quiet.get(order.id), zone,
+            awaiting_payment=awaiting_payment(order, payments), proof=proofs.get(order.id),
+        )  # fmt: skip
+
     return [
-        Column(
-            status.value,
-            COLUMN_TITLES[status],
-            [card(o, now, quiet.get(o.id), zone) for o in orders],
-        )
+        Column(status.value, COLUMN_TITLES[status], [view(o) for o in orders])
         for status, orders in found
     ]
 
