@@ -20,6 +20,7 @@ from orders_core.db import Database
 from orders_core.models import Customer, Message, Order, StaffMember, WebhookEndpoint
 from orders_core.services.tenants import get_tenant, update_tenant_settings
 from orders_core.settings import Settings
+from orders_core.tenant_settings import TenantSettings
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import CUSTOMER, Harness, make_harness, move, outbound, place
 
@@ -157,3 +158,25 @@ def test_staff_are_messaged_by_sms_when_the_business_has_no_whatsapp_number(
     h.dispatch()
     sent = sorted((form["To"], form["From"]) for form in h.recorder.sent)
     assert sent == [("+2348000000001", SMS_NUMBER), (SECOND_STAFF, SMS_NUMBER)]
+
+
+@pytest.mark.parametrize(
+    ("order_channel", "phone", "changes", "on_whatsapp", "expected"),
+    [
+        ("whatsapp", CUSTOMER, {}, False, "whatsapp"),
+        ("sms", CUSTOMER, {}, True, "sms"),
+        ("web", CUSTOMER, {}, True, "whatsapp"),
+        ("web", CUSTOMER, {}, False, None),
+        ("api", CUSTOMER, {"notify_web_orders_on_whatsapp": False}, True, None),
+        ("whatsapp", CUSTOMER, {"auto_notifications": False}, True, None),
+        ("pos", None, {}, True, None),
+    ],
+)
+def test_the_customer_rule(
+    order_channel: str, phone: str | None, changes: dict, on_whatsapp: bool, expected: str | None
+) -> None:
+    settings = TenantSettings().model_copy(update=changes)
+    assert (
+        bot.recipients.customer_channel(order_channel, phone, settings, on_whatsapp=on_whatsapp)
+        == expected
+    )
