@@ -14,7 +14,8 @@ processes with Twilio credentials set to test values and the twilio library's HT
 transport tunnelled to a fake Twilio in this process (bench/soak_twilio.py: nothing leaves
 the machine). While the load runs (bench/soak_traffic.py) it SIGKILLs a random gunicorn
 worker (gunicorn starts another) or a scheduler (restarted here). Afterwards the
-schedulers get a settle period to finish their queue, everything stops, and
+schedulers run on (at least --linger s, so the last orders' one-minute reminders fall due)
+until their queue is empty, everything stops, and
 bench/soak_audit.py compares the books with what the server acknowledged. It prints a
 JSON summary; the exit code is 1 when there are findings.
 """
@@ -155,16 +156,17 @@ def backlog(url: str) -> dict[str, int]:
     return {"sending": int(sending or 0), "pending_due": int(due or 0), "outbox": int(outbox or 0)}
 
 
-def settle(url: str, limit: float) -> tuple[float, dict[str, int]]:
-    """Wait (at most `limit` s) until the schedulers have nothing left twice in a row;
-    (seconds waited, the backlog at the end)."""
+def settle(url: str, linger: float, limit: float) -> tuple[float, dict[str, int]]:
+    """Let the schedulers run on for `linger` s (reminders of the last orders fall due), then
+    until they have nothing left twice in a row, `limit` s in all at most; (seconds waited,
+    the backlog at the end)."""
     start = time.monotonic()
     quiet = 0
     left = backlog(url)
     while time.monotonic() - start < limit:
         left = backlog(url)
         quiet = quiet + 1 if not any(left.values()) else 0
-        if quiet >= 2:
+        if quiet >= 2 and time.monotonic() - start >= linger:
             break
         time.sleep(3)
     return round(time.monotonic() - start, 1), left
@@ -181,6 +183,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--schedulers", type=int, default=2, help="scheduler processes (2)")
     parser.add_argument("--settle", type=float, default=420.0,
                         help="at most this many seconds for the schedulers to finish (420)")  # fmt: skip
+    parser.add_argument("--linger", type=float, default=75.0,
+                        help="seconds the schedulers run on after the load, at least (75)")  # fmt: skip
     parser.add_argument("--twilio-errors", type=float, default=0.02,
                         help="share of sends the fake Twilio answers 503 (0.02)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=None, help="random seed (printed)")
@@ -235,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         hunter.join()
         load.join()
         loaded = round(time.monotonic() - start, 1)
-        waited, left = settle(url, args.settle)
+        waited, left = settle(url, args.linger, args.settle)
         cluster.stop()
         books = soak_audit.load_books(url, {m: s["tenant_id"] for m, s in shops.items()},
                                       recorder.sends)  # fmt: skip
@@ -264,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             "twilio_sends": len(recorder.sends),
             "twilio_503s_injected": recorder.injected_errors,
             "twilio_lookups": recorder.lookups,
-            "outbound_by_status": soak_audit.statuses(books),
+            "outbound_by_status": soak_audit.tally(books, "status"),
+            "outbound_by_kind": soak_audit.tally(books, "kind"),
             "kills": kills,
             "kills_done": len(kills),
             "log_tracebacks": cluster.problems(),

@@ -278,6 +278,6 @@ def keyed_replays(books: Books, ledger: dict[str, Any]) -> list[str]:
             for r in ledger["replays_differed"]]  # fmt: skip
 
 
-def statuses(books: Books) -> dict[str, int]:
-    """Outbound messages by status, for the summary."""
-    return dict(Counter(m["status"] for m in books.messages if m["direction"] == "outbound"))
+def tally(books: Books, column: str) -> dict[str, int]:
+    """Outbound messages by `column` (status, kind), for the summary."""
+    return dict(Counter(m[column] for m in books.messages if m["direction"] == "outbound"))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orders_core.demo import seed_demo
+from orders_core.models import Tenant
 from orders_core.services.catalog import import_menu
 from orders_core.services.tenants import create_api_key, create_tenant
 
@@ -24,6 +25,7 @@ MARKETS: dict[str, dict[str, Any]] = {
             ["hi", "2 jollof and a chapman pls", "yes", "12 Admiralty Way, Lekki", "yes"],
             ["abeg 4 puff puff and 2 chapman", "checkout", "Lekki Phase 1, 3 Fola Osibo", "yes"],
             ["hello", "1 fried rice and 2 chapman", "yes", "Oniru, 7 Ligali Ayorinde", "yes"],
+            ["hi", "2 jollof"],  # left in the cart: the abandoned-cart nudge
         ],
     },
     "mumbai": {
@@ -44,6 +46,7 @@ MARKETS: dict[str, dict[str, Any]] = {
             ["namaste", "do samosa aur ek lassi bhejo", "yes", "Flat 4, Shanti Niwas, Dadar", "yes"],
             ["2 masala dosa and 1 chai", "yes", "12 Linking Road, Bandra West", "haan"],
             ["ek thali aur do vada pav", "yes", "B-203 Sai Krupa, Andheri East", "yes"],
+            ["do samosa bhejo"],
         ],
     },
     "nairobi": {
@@ -64,15 +67,21 @@ MARKETS: dict[str, dict[str, Any]] = {
             ["sasa", "nipe chapati tatu na chai moja", "ndio", "Kilimani, Argwings Kodhek Rd", "ndio"],
             ["2 mkate na maziwa moja", "yes", "Westlands, Woodvale Grove 3", "yes"],
             ["mayai 6 na sukari", "yes", "South B, Mchumbi Road 14", "yes"],
+            ["nipe chapati mbili"],
         ],
     },
+}  # fmt: skip
+# Reminders due within a short run, at any hour: every job that sends gets to work.
+REMINDERS = {
+    "pending_reminder_minutes": 1, "unpaid_reminder_minutes": 1, "feedback_after_minutes": 1,
+    "abandoned_cart_minutes": 1, "quiet_hours_start": 0, "quiet_hours_end": 0,
 }  # fmt: skip
 STAFF = {"lagos": "+2348000000001", "mumbai": "+919800000001", "nairobi": "+254700000001"}
 
 
 def seed_markets(session: Session) -> dict[str, dict[str, Any]]:
-    """The demo business (Lagos) plus Mumbai and Nairobi, each with a live API key; per
-    market: tenant id, WhatsApp number and key secret."""
+    """The demo business (Lagos) plus Mumbai and Nairobi, each with a live API key and
+    reminders due after a minute; per market: tenant id, WhatsApp number and key secret."""
     seeded: dict[str, dict[str, Any]] = {}
     demo_key = seed_demo(session)
     if demo_key is None:
@@ -87,6 +96,9 @@ def seed_markets(session: Session) -> dict[str, dict[str, Any]]:
             )  # fmt: skip
             import_menu(session, tenant.id, spec["menu"])
             tenant_id = tenant.id
+        tenant_row = session.get(Tenant, tenant_id)
+        assert tenant_row is not None
+        tenant_row.settings = {**tenant_row.settings, **REMINDERS}
         key = create_api_key(session, tenant_id, name="soak")
         seeded[market] = {"tenant_id": tenant_id, "number": spec["number"], "key": key.secret}
     return seeded

@@ -251,10 +251,12 @@ class Clerk:
             self.advance(market, str(order.get("id")), int(order.get("total") or 0))
 
     def advance(self, market: str, order_id: str, total: int) -> None:
-        """Confirm, maybe take the payment and start preparing, each step keyed and retried."""
+        """Confirm; maybe take the payment, prepare and deliver; each step keyed and retried."""
         steps = [("status", "confirmed")]
         if self.rng.random() < 0.6:
             steps += [("payment", ""), ("status", "preparing")]
+            if self.rng.random() < 0.5:
+                steps += [("status", "out_for_delivery"), ("status", "delivered")]
         for step, target in steps:
             key = f"{order_id}-{step}-{target}-{uuid.uuid4().hex[:6]}"
             if step == "status":
