@@ -75,7 +75,7 @@ def test_the_link_in_the_chat_opens_the_pay_page_and_the_board_shows_it_paid(
     shot(page, "1-link-in-chat")
 
     tab = board(page, live_server)
-    assert "Awaiting payment" in card(tab, "confirmed").inner_text()
+    card(tab, "confirmed").locator(".awaiting-payment", has_text="Awaiting payment").wait_for()
     shot(tab, "2-board-awaiting")
 
     with page.expect_popup() as opened:
@@ -87,10 +87,10 @@ def test_the_link_in_the_chat_opens_the_pay_page_and_the_board_shows_it_paid(
     expect_in(page, "customer", "we received your payment of ₦8,500", timeout=DELIVERY_WAIT_MS)
     shot(page, "4-received")
 
-    tab.reload()
-    paid = card(tab, "confirmed")
-    assert "Paid" in paid.locator(".money").inner_text()
-    assert "Awaiting payment" not in paid.inner_text()
+    tab.reload()  # the board also reloads itself when an order changes: locators wait it out
+    paid = column(tab, "confirmed").locator("article.card[data-order='1001']")
+    paid.locator(".money .pay-paid", has_text="Paid").wait_for()
+    paid.locator(".awaiting-payment").wait_for(state="detached")
     shot(tab, "5-board-paid")
 
 
