@@ -12,6 +12,9 @@ Three steps, each safe to run in several processes at once:
 3. `reconcile_sending` settles messages left `sending` by a crash, once their lease ran out:
    found at Twilio -> `sent`; not found -> sent again; Twilio cannot say -> `unknown`
    (never resent automatically: a missed notice is visible, a doubled one is not undone).
+
+Who is told, and on which channel, is `bot.recipients`' rule (the reminders use it too); the
+wording is `bot.notifications`'; message statuses are `bot.outbound.MessageStatus`.
 """
 
 from __future__ import annotations
