@@ -179,7 +179,7 @@ class CheckoutSteps(FulfilmentSteps):
                 )
                 for line in self.lines
             ],
-            notes=order_notes(self.lines, self.data.get("order_note")),
+            notes=(self.data.get("order_note") or "")[:2000] or None,  # line notes ride their lines
             channel=Channel(self.incoming.channel),
             delivery_fee=fee,
             delivery=(
@@ -284,11 +284,3 @@ def street_like(text: str, packs: tuple[str, ...]) -> bool:
     if lexicon(packs).address_words.find(words) is not None:
         return True
     return any(w.isdecimal() for w in words) and sum(w.isalpha() for w in words) >= 2
-
-
-def order_notes(lines: list[CartLine], order_note: str | None) -> str | None:
-    """What the customer asked of the lines and the order, for the kitchen."""
-    notes = [f"{line.name}: {line.note}" for line in lines if line.note]
-    if order_note:
-        notes.append(order_note)
-    return "; ".join(notes)[:2000] or None

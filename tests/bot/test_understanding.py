@@ -102,7 +102,12 @@ def test_modifiers_stay_with_their_line_and_reach_the_order(
     whatsapp.send("address: 4 Adeola Odeku Street")
     whatsapp.send("yes")
     whatsapp.send("yes")
-    assert "no onions" in (orders(database)[-1].notes or "")
+    with database.read() as session:
+        order = session.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert order is not None
+        notes = {item.name: item.note for item in order.items}
+    assert notes["Jollof Rice (Large)"] == "no onions, extra pepper"  # where the kitchen reads it
+    assert "no onions" not in (order.notes or "")  # and not said twice in the order's notes
 
 
 def test_corrections_replace_and_remove_without_wiping_the_cart(

@@ -1,7 +1,7 @@
 """payment links, provider events, one payment per provider reference, provider refunds,
 transfer proofs
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import orders_core.models.base
 
-revision: str = "0012"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
