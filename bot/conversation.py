@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Row, Select, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import interactive, opening, replies, wording
 from bot.cart import dump_cart, load_cart
 from bot.cart_steps import CartSteps
+from bot.chat_lock import LockedChat
 from bot.chat_step import Incoming, SharedLocation, State
 from bot.checkout import CheckoutSteps, location_text, looks_like_address, street_like
 from bot.intents import CatalogEntry, Context, Intent, IntentKind
@@ -29,7 +28,7 @@ from bot.staff import alert_staff
 from bot.takeover import forward_to_staff, is_taken_over
 from bot.transfer_proof_chat import proof_reply
 from orders_core.domain import CancelReason, Channel, OrderStatus
-from orders_core.models import Checkout, CheckoutStatus, Conversation, Customer, Product, Tenant
+from orders_core.models import Checkout, CheckoutStatus, Product
 from orders_core.schemas import (
     CancelIn,
 )
@@ -52,10 +51,7 @@ _NOT_ADDRESSES = frozenset({
 _STILL_ANSWERED = frozenset({"stop", "unsubscribe", "start"})
 # conversation.data: the public id of the open checkout (the cart), if there is one.
 CHECKOUT_KEY = "checkout"
-__all__ = [
-    "Incoming", "LockedChat", "Reply", "SharedLocation", "State", "TenantVersion",
-    "find_conversation", "lock_conversation", "respond",
-]  # fmt: skip
+__all__ = ["Incoming", "Reply", "SharedLocation", "State", "respond"]
 
 
 @dataclass(frozen=True)
@@ -69,86 +65,6 @@ class Reply:
     text: str
     order_id: int | None = None
     content: Content | None = None
-
-
-@dataclass(frozen=True)
-class LockedChat:
-    """A conversation locked until the transaction ends, with what the same statement read:
-    the customer with its phone and its open checkout (the cart), if there are any."""
-
-    conversation: Conversation
-    customer: Customer | None
-    checkout: Checkout | None
-
-
-@dataclass(frozen=True)
-class TenantVersion:
-    """The business's row version, read with the conversation (for the tenant cache)."""
-
-    id: int
-    version: int
-    created_at: datetime
-
-
-def _locking(phone: str) -> Select[tuple[int, int, datetime, Conversation, Customer, Checkout]]:
-    return (
-        select(Tenant.id, Tenant.version, Tenant.created_at, Conversation, Customer, Checkout)
-        .join(Conversation, Conversation.tenant_id == Tenant.id)
-        .outerjoin(
-            Customer,
-            (Customer.tenant_id == Conversation.tenant_id) & (Customer.phone == Conversation.phone),
-        )
-        .outerjoin(
-            Checkout,
-            (Checkout.conversation_id == Conversation.id)
-            & (Checkout.status == CheckoutStatus.OPEN.value),
-        )
-        .where(Conversation.phone == phone)
-        .with_for_update(of=Conversation)
-    )
-
-
-def _locked(row: Row[tuple[int, int, datetime, Conversation, Customer, Checkout]]) -> LockedChat:
-    return LockedChat(conversation=row[3], customer=row[4], checkout=row[5])
-
-
-def find_conversation(
-    session: Session, number: str, phone: str
-) -> tuple[TenantVersion, LockedChat] | None:
-    """The existing conversation of `phone` with the business whose sender is `number`,
-    locked, and that business's version: one statement for a customer who wrote before.
-
-    One customer's messages are handled one at a time: a second one waits here.
-    """
-    row = session.execute(
-        _locking(phone).where((Tenant.whatsapp_number == number) | (Tenant.sms_number == number))
-    ).one_or_none()
-    if row is None:
-        return None
-    return TenantVersion(row[0], row[1], row[2]), _locked(row)
-
-
-def lock_conversation(session: Session, tenant_id: int, phone: str, now: datetime) -> LockedChat:
-    """The conversation of (tenant, phone), created if new and locked until the transaction
-    ends, with the customer and the open checkout (read by the same statement)."""
-    query = _locking(phone).where(Tenant.id == tenant_id)
-    row = session.execute(query).one_or_none()
-    if row is not None:
-        return _locked(row)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Conversation)
-        .values(
-            tenant_id=tenant_id,
-            phone=phone,
-            state=State.BROWSING.value,
-            data={},
-            last_activity_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "phone"])
-    )
-    return _locked(session.execute(query).one())
 
 
 def respond(

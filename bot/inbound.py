@@ -15,15 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import interactive
-from bot.conversation import (
-    Incoming,
-    LockedChat,
-    Reply,
-    SharedLocation,
-    find_conversation,
-    lock_conversation,
-    respond,
-)
+from bot.chat_lock import LockedChat, find_conversation, lock_conversation
+from bot.conversation import Incoming, Reply, SharedLocation, respond
 from bot.interactive import Tap
 from bot.outbound import blank_row, message_row
 from bot.replies import EMPTY_TWIML, twiml
