@@ -285,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(
-            json.dumps({**summary, "ledger": ledger.as_json()}, indent=2, default=str)
+            json.dumps(
+                {**summary, "ledger": ledger.as_json(), "twilio": recorder.sends},
+                indent=2,
+                default=str,
+            )
         )
     return 1 if findings else 0
 

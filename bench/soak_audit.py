@@ -220,11 +220,13 @@ def sends(books: Books, ledger: dict[str, Any]) -> list[str]:
         _content(m["to_number"], m["body"], m["content_sid"], m["content_variables"])
         for m in outbound if m["sid"] in sent
     )  # fmt: skip
-    asked = Counter(
-        _content(s["to"], s["body"], s["content_sid"], s["content_variables"]) for s in books.sends
-    )
-    found += [f"sent {n} times, recorded {rows[c]}: {c[:120]!r}"
-              for c, n in asked.items() if n > rows[c]]  # fmt: skip
+    asked: dict[str, list[str]] = defaultdict(list)
+    for s in books.sends:
+        asked[_content(s["to"], s["body"], s["content_sid"], s["content_variables"])].append(
+            str(s.get("at", ""))[11:19]
+        )
+    found += [f"sent {len(at)} times (at {', '.join(at)}), recorded {rows[c]}: {c[:120]!r}"
+              for c, at in asked.items() if len(at) > rows[c]]  # fmt: skip
     return found
 
 

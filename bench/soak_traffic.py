@@ -326,7 +326,8 @@ def run_load(port: int, shops: dict[str, dict[str, Any]], settings: dict[str, An
         worker = Clerk(client, shops, products, random.Random(rng.random()), 500 + n)
         while not stop.is_set():
             worker.create()
-            worker.chat_order()
+            for _ in range(2):  # the business confirms most chat orders
+                worker.chat_order()
 
     threads = [threading.Thread(target=chat, args=(n,)) for n in range(settings["chatters"])]
     threads += [threading.Thread(target=clerk, args=(n,)) for n in range(settings["clerks"])]

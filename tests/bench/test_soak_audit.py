@@ -146,7 +146,7 @@ PLANTED: dict[str, tuple[Callable[[Books, dict[str, Any]], None], str]] = {
     "wrong total": (_wrong_total, "API order ord_1002 (key k1) holds"),
     "status twice": (_second_confirmation, "reached confirmed more than once"),
     "change lost": (_change_never_written, "ord_1002 (lagos) was moved to confirmed (200)"),
-    "sent twice": (_sent_twice, "sent 2 times, recorded 1"),
+    "sent twice": (_sent_twice, "sent 2 times (at "),
     "notified twice": (_notified_twice, "messaged whatsapp:+2348100000001 2 times"),
     "unanswered": (_unanswered, "SMin1 (lagos) is stored but nothing answered it"),
     "stored twice": (_stored_twice, "SMin1 was answered 200 and is stored 2 times"),
