@@ -156,7 +156,12 @@ def seed(database: BenchDatabase, count: int) -> list[dict[str, Any]]:
     """`count` businesses, each with a WhatsApp number, a staff member, the demo menu and a
     live API key, made with the product's own services; their scenario specs."""
     menu = demo_menu()
-    products = [str(item["id"]) for item in menu]
+    # API orders name products alone: leave out those that need a choice (Moi Moi's type).
+    products = [
+        str(item["id"])
+        for item in menu
+        if not any(group.get("min", 0) > 0 for group in item.get("option_groups") or [])
+    ]
     db = Database.from_url(database.url)
     tenants = []
     try:

@@ -128,7 +128,10 @@ def _operation(route: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
     else:
         content = {route.content_type: {"schema": {"type": "string"}}}
     op["responses"][str(route.status)] = {"description": "Success", "content": content}
-    for status in route.errors + ((413,) if route.body is not None else ()):
+    # A malformed Idempotency-Key is a 400, one reused with another body a 409.
+    keyed = (400, 409) if route.idempotent else ()
+    body_limit = (413,) if route.body is not None else ()
+    for status in sorted(set(route.errors + keyed + body_limit)):
         op["responses"][str(status)] = {
             "description": ERROR_TEXT.get(status, HTTP_CODES.get(status, "error")),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
