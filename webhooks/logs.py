@@ -38,8 +38,9 @@ def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
     handler.setFormatter(JsonLines() if fmt == "json" else _text_formatter())
     root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.INFO))
-    # apscheduler says "Running job ..." every few seconds at INFO: only its problems matter.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    # apscheduler narrates every job added and run at INFO ("Running job ..." every few
+    # seconds); bot.scheduler says once which jobs run. Only apscheduler's problems matter.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def ensure_logging() -> None:
