@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cart import LineOption
 from bot.language.replies import say
+from bot.wording import line_name
 from orders_core.domain import format_money
 
 CANCEL_REASONS = {  # said after "Reason: "
@@ -41,10 +43,18 @@ def _money(amount: int, order: dict[str, Any]) -> str:
 
 def _lines(order: dict[str, Any]) -> str:
     lines = [
-        f"{item['quantity']} × {item['name']} — {_money(item['subtotal'], order)}"
+        f"{item['quantity']} × {_item_name(item)} — {_money(item['subtotal'], order)}"
         for item in order.get("items", [])
     ]
     return "\n".join([*lines, f"Total: {_money(order.get('total', 0), order)}"])
+
+
+def _item_name(item: dict[str, Any]) -> str:
+    """The line's name with its options, as the cart showed it: "Moi Moi (Egg)"."""
+    options = [
+        LineOption(o["group"], o["name"], o.get("price", 0)) for o in item.get("options") or []
+    ]
+    return line_name(str(item["name"]), options)
 
 
 def _variables(order: dict[str, Any], business: str, **extra: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.notifications import cancelled_notice
+from bot.notifications import cancelled_notice, status_notice
 from bot.outbound import queue_message
 from orders_core.db import Database
 from orders_core.models import Order
@@ -266,3 +266,14 @@ def test_status_updates_are_written_in_the_language_the_customer_chats_in(
 
     [form] = h.recorder.sent
     assert form["Body"] == "Mama Put Lagos: oda yako #1001 inaandaliwa 👩🏾‍🍳"
+
+
+def test_the_confirmation_lists_each_line_with_its_options() -> None:
+    order = {"number": 1042, "currency": "NGN", "status": "confirmed", "total": 230000, "items": [
+        {"name": "Moi Moi", "quantity": 2, "subtotal": 180000,
+         "options": [{"group": "Type", "name": "Egg", "price": 20000}]},
+        {"name": "Jollof Rice", "quantity": 1, "subtotal": 50000, "options": []},
+    ]}  # fmt: skip
+    notice = status_notice(order, "Mama Put", None)
+    assert notice is not None
+    assert "2 × Moi Moi (Egg) — ₦1,800\n1 × Jollof Rice — ₦500\nTotal: ₦2,300" in notice.body
