@@ -118,10 +118,11 @@ class CartSteps(StepBase):
         code = answer_choice(
             self.incoming.text, pending, intent.kind == IntentKind.YES, lexicon(self.packs)
         )
+        options: tuple[str, ...] = ()
         if code is None and intent.kind == IntentKind.ADD and len(intent.items) == 1:
-            code = (
-                intent.items[0].code if intent.items[0].code in pending.get("codes", []) else None
-            )
+            item = intent.items[0]  # "egg" to "did you mean Moi Moi?" names it and its option
+            if item.code in pending.get("codes", []):
+                code, options = item.code, item.options
         option_questions.forget_choice(self.data)
         entry = self.by_code.get(code) if code else None
         if entry is None:
@@ -137,11 +138,15 @@ class CartSteps(StepBase):
                 int(pending.get("quantity") or 1),
                 str(pending.get("note") or ""),
                 exact=False,
+                options=options,
             )
             edit.flush_added()
         self.lines = edit.lines
         self.state = State.CART if self.lines else State.BROWSING
-        return self.with_option_question("\n".join(edit.said) + "\n\n" + self.cart_text())
+        said = "\n".join(edit.said)
+        # An empty cart's "tell me what you'd like" would only stand before the question.
+        cart = self.cart_text() if self.lines or not option_questions.waiting(self.data) else ""
+        return self.with_option_question("\n\n".join(filter(None, (said, cart))))
 
     def option_answer(self, intent: Intent) -> str | None:
         """The reply when the message answers the question about the first waiting line

@@ -220,3 +220,26 @@ def test_a_line_in_the_cart_takes_other_options(whatsapp: WhatsApp, database: Da
     whatsapp.send("add fish to the egusi")
     whatsapp.send("put assorted meat on my egusi")
     assert lines(database)[-1] == ("prod_egusi", 1, ["Assorted meat", "Fish"], "")
+
+
+def test_an_option_answering_did_you_mean_names_the_product_and_its_choice(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    asked = whatsapp.send("moi mooi plz").text
+    assert "Did you mean *Moi Moi*?" in asked
+
+    answer = whatsapp.send("egg").text
+
+    assert answer.startswith("Added 1 × Moi Moi (Egg).")
+    assert lines(database) == [("prod_moimoi", 1, ["Egg"], "")]
+
+
+def test_a_did_you_mean_answered_without_the_choice_asks_only_the_question(
+    whatsapp: WhatsApp, database: Database
+) -> None:
+    whatsapp.send("moi mooi plz")
+
+    answer = whatsapp.send("yes").text
+
+    assert answer.startswith("*Moi Moi*: 1. Plain (₦700) or 2. Egg (₦900)")
+    assert "cart is empty" not in answer and lines(database) == []
