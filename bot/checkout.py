@@ -195,13 +195,14 @@ class CheckoutSteps(FulfilmentSteps):
             ),
         )
         try:
-            order = place_order(
-                self.session,
-                self.tenant,
-                data,
-                actor=f"customer:{self.incoming.phone}",
-                catalog=self.product_by_code,
-            )
+            with self.session.begin_nested():  # a refusal undoes what placing wrote, only that
+                order = place_order(
+                    self.session,
+                    self.tenant,
+                    data,
+                    actor=f"customer:{self.incoming.phone}",
+                    catalog=self.product_by_code,
+                )
         except DomainError as exc:
             self.state = State.CART
             return replies.placement_failed(exc.message)

@@ -153,7 +153,8 @@ def respond_to_staff(
     order = order_or_reply
     actor = f"staff:{phone}"
     try:
-        return _apply(session, tenant, order, command, actor, now or utcnow())
+        with session.begin_nested():  # a refusal undoes what the command wrote, only that
+            return _apply(session, tenant, order, command, actor, now or utcnow())
     except IllegalTransition as exc:
         return replies.staff_illegal(order, PAST[command.action], exc.details.get("allowed", []))
     except DomainError as exc:
@@ -177,10 +178,11 @@ def _takeover_command(
             customer_phone, hand_back(session, tenant, customer_phone, now)
         )
     try:
-        staff_reply(
-            session, tenant, customer_phone, match.group("body"),
-            by=f"staff:{phone}", minutes=minutes, now=now, order=order,
-        )  # fmt: skip
+        with session.begin_nested():
+            staff_reply(
+                session, tenant, customer_phone, match.group("body"),
+                by=f"staff:{phone}", minutes=minutes, now=now, order=order,
+            )  # fmt: skip
     except ReplyRefused as exc:
         return f"Not sent: {exc}"
     return staff_replies.staff_replied(customer_phone, ref, minutes)
