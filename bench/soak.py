@@ -181,8 +181,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clerks", type=int, default=2, help="API clients at once (2)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn -w (3)")
     parser.add_argument("--schedulers", type=int, default=2, help="scheduler processes (2)")
-    parser.add_argument("--settle", type=float, default=420.0,
-                        help="at most this many seconds for the schedulers to finish (420)")  # fmt: skip
+    parser.add_argument("--settle", type=float, default=900.0,
+                        help="at most this many seconds for the schedulers to finish (900)")  # fmt: skip
     parser.add_argument("--linger", type=float, default=75.0,
                         help="seconds the schedulers run on after the load, at least (75)")  # fmt: skip
     parser.add_argument("--twilio-errors", type=float, default=0.02,
