@@ -30,6 +30,9 @@ OUTSIDE_WINDOW = 63016  # free-form WhatsApp message outside the 24-hour window
 TOO_MANY_REQUESTS = 20429
 PERMANENT_CODES = frozenset({21211, 21408, 21610, 21612, 21614, 63003})
 SEND_TIMEOUT_SECONDS = 15  # per Twilio API call
+# A crash lookup reads every message to the number since the send began, page by page (a busy
+# staff number gets hundreds in minutes: stopping at 50 sent an alert twice in the soak).
+LOOKUP_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class TwilioChannel:
         """Twilio's record of `message` (same to, from and body or template) since `since`."""
         try:
             found = self.client.messages.list(
-                to=message.to, from_=message.from_, date_sent_after=since, limit=50
+                to=message.to, from_=message.from_, date_sent_after=since, limit=LOOKUP_LIMIT
             )
         except (TwilioRestException, TwilioServiceException, RequestException, OSError) as exc:
             raise LookupUnavailable(str(exc)) from exc

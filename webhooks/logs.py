@@ -41,6 +41,8 @@ def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
     # apscheduler narrates every job added and run at INFO ("Running job ..." every few
     # seconds); bot.scheduler says once which jobs run. Only apscheduler's problems matter.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # The twilio library logs each HTTP request and response at INFO (about 11 lines a send).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def ensure_logging() -> None:

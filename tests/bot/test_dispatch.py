@@ -251,6 +251,23 @@ def test_after_a_crash_a_lone_message_is_reconciled_within_a_minute(
     assert lease_for(1) < timedelta(minutes=1) < lease_for(3) < lease_for(100) == SEND_LEASE
 
 
+def test_a_crash_lookup_finds_the_send_among_many_to_a_busy_number(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    """The soak's finding: a staff number gets hundreds of alerts in minutes; the send made
+    before the crash is the oldest of them and must still be found, not sent again."""
+    _crash_once(h, tenant)
+    body = h.recorder.sent[0]["Body"]
+    newer = [{"sid": f"SM{n:032x}", "status": "sent", "body": f"alert {n}"} for n in range(60)]
+    h.recorder.list_answer([*newer, {"sid": "SM" + "b" * 32, "status": "sent", "body": body}])
+    h.advance(minutes=6)
+    assert reconcile_sending(h.database, h.channel, now=h.now) == 1
+    [message] = outbound(h.database, tenant.id)
+    assert message.sid == "SM" + "b" * 32
+    h.dispatch()
+    assert len(h.recorder.sent) == 1  # not sent twice
+
+
 def test_the_twilio_client_gives_up_on_a_silent_connection() -> None:
     channel = TwilioChannel("AC" + "0" * 32, "token")
     assert channel.client.http_client.timeout == SEND_TIMEOUT_SECONDS
