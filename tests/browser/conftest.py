@@ -85,6 +85,9 @@ def live_server(database: Database) -> Iterator[LiveServer]:
         twilio_skip_signature_check=False,
         secret_key=None,
         simulator_enabled=True,
+        # Limits (sign-in attempts included) counted per server, as `chatorders serve` does:
+        # a shared REDIS_URL would count every test's sign-ins from 127.0.0.1 together.
+        redis_url=None,
     )
     prepared = prepare(settings)
     assert prepared.demo_key is not None
