@@ -87,11 +87,13 @@ def test_the_link_in_the_chat_opens_the_pay_page_and_the_board_shows_it_paid(
     expect_in(page, "customer", "we received your payment of ₦8,500", timeout=DELIVERY_WAIT_MS)
     shot(page, "4-received")
 
-    tab.reload()  # the board also reloads itself when an order changes: locators wait it out
-    paid = column(tab, "confirmed").locator("article.card[data-order='1001']")
+    # A fresh tab: reloading the old one races the board's own reload on the order's change.
+    fresh = tab.context.new_page()
+    fresh.goto(live_server.url + "/dashboard/")
+    paid = column(fresh, "confirmed").locator("article.card[data-order='1001']")
     paid.locator(".money .pay-paid", has_text="Paid").wait_for()
     paid.locator(".awaiting-payment").wait_for(state="detached")
-    shot(tab, "5-board-paid")
+    shot(fresh, "5-board-paid")
 
 
 def test_a_transfer_picture_is_approved_on_the_board_and_the_customer_told(
