@@ -54,6 +54,15 @@ class SendResult:
     status: str
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """One message Twilio says it sent: its sid, status and (rendered) body."""
+
+    sid: str
+    status: str
+    body: str | None
+
+
 class SendError(Exception):
     """A send that did not go through; `kind` says whether to retry."""
 
@@ -75,9 +84,9 @@ class Channel(Protocol):
         """Send `message`; raises SendError when it did not go out."""
         ...
 
-    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
-        """The copy of `message` sent since `since`, None if there is none; LookupUnavailable
-        if that cannot be known."""
+    def sent_since(self, message: OutboundMessage, *, since: datetime) -> list[SentRecord]:
+        """Every message sent from `message`'s sender to its recipient since `since`;
+        LookupUnavailable if that cannot be known."""
         ...
 
 
@@ -123,19 +132,18 @@ class TwilioChannel:
             raise SendError("transient", f"{type(exc).__name__}: {exc}") from exc
         return SendResult(sid=str(created.sid), status=str(created.status or "queued"))
 
-    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
-        """Twilio's record of `message` (same to, from and body or template) since `since`."""
+    def sent_since(self, message: OutboundMessage, *, since: datetime) -> list[SentRecord]:
+        """Twilio's records of what went to `message.to` from `message.from_` since `since`
+        (up to LOOKUP_LIMIT, newest first)."""
         try:
             found = self.client.messages.list(
                 to=message.to, from_=message.from_, date_sent_after=since, limit=LOOKUP_LIMIT
             )
         except (TwilioRestException, TwilioServiceException, RequestException, OSError) as exc:
             raise LookupUnavailable(str(exc)) from exc
-        for record in found:
-            same_body = message.body is not None and record.body == message.body
-            if same_body or message.content_sid is not None:
-                return SendResult(sid=str(record.sid), status=str(record.status or "sent"))
-        return None
+        return [
+            SentRecord(sid=str(r.sid), status=str(r.status or "sent"), body=r.body) for r in found
+        ]
 
 
 class ConsoleChannel:
@@ -147,9 +155,9 @@ class ConsoleChannel:
         log.debug("console send %s to %s", sid, message.to)
         return SendResult(sid=sid, status="sent")
 
-    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
-        """None: a console send that crashed half-way never reached anyone, so it may be redone."""
-        return None
+    def sent_since(self, message: OutboundMessage, *, since: datetime) -> list[SentRecord]:
+        """Nothing: a console send that crashed half-way reached no one, so it may be redone."""
+        return []
 
 
 def channel_for(settings: Settings, *, http_client: HttpClient | None = None) -> Channel:

@@ -10,12 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
-from sqlalchemy.exc import OperationalError
 
 from bench.dispatch import CountingHttpClient, run_dispatch, seed
-from bot import sending
 from bot.channels import (
-    SEND_TIMEOUT_SECONDS,
     ConsoleChannel,
     OutboundMessage,
     SendResult,
@@ -24,13 +21,10 @@ from bot.channels import (
 )
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
-    SEND_LEASE,
-    reconcile_sending,
     send_messages,
 )
 from bot.outbound import queue_message
 from bot.planning import plan_outbox
-from bot.sending import lease_for
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.models import Customer, Message, OutboxEvent, TimelineEvent, utcnow
@@ -195,130 +189,6 @@ def test_one_message_per_order_in_flight_keeps_order(h: Harness, tenant: TenantI
     h.dispatch()
     bodies = [f["Body"] for f in h.recorder.sent]
     assert "confirmed" in bodies[1] and "being prepared" in bodies[2]
-
-
-class _CrashAfterSending:
-    """A channel that reaches Twilio and then dies before the result is recorded."""
-
-    def __init__(self, h: Harness) -> None:
-        self.inner = h.channel
-
-    def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
-        self.inner.send(message, status_callback=status_callback)
-        raise RuntimeError("process killed")
-
-    def find_sent(self, message: OutboundMessage, *, since: object) -> SendResult | None:
-        raise AssertionError("not used")
-
-
-def _crash_once(h: Harness, tenant: TenantInfo) -> None:
-    _confirmed_order(h, tenant)
-    while plan_outbox(h.database, now=h.now):
-        pass
-    send_messages(h.database, _CrashAfterSending(h), h.settings, now=h.now)  # type: ignore[arg-type]
-    [message] = outbound(h.database, tenant.id)
-    assert (message.status, message.attempts, message.sid) == ("sending", 1, None)
-    h.dispatch()  # inside the lease: left alone
-    assert len(h.recorder.sent) == 1
-
-
-def test_crash_after_sending_is_reconciled_from_twilio(h: Harness, tenant: TenantInfo) -> None:
-    _crash_once(h, tenant)
-    body = h.recorder.sent[0]["Body"]
-    h.recorder.list_answer([{"sid": "SM" + "f" * 32, "status": "delivered", "body": body}])
-    h.advance(minutes=6)
-    assert reconcile_sending(h.database, h.channel, now=h.now) == 1
-    [message] = outbound(h.database, tenant.id)
-    assert (message.status, message.sid) == ("delivered", "SM" + "f" * 32)
-    lookup = next(r for r in h.recorder.requests if r.method == "GET")
-    assert lookup.params["To"] == f"whatsapp:{CUSTOMER}" and "DateSent>" in lookup.params
-    h.dispatch()
-    assert len(h.recorder.sent) == 1  # never sent twice
-
-
-def test_after_a_crash_a_lone_message_is_reconciled_within_a_minute(
-    h: Harness, tenant: TenantInfo
-) -> None:
-    """The first messages of a claimed batch hold back their customers' next ones: their
-    leases are short (one send's worth), later ones longer, none past SEND_LEASE."""
-    _crash_once(h, tenant)
-    body = h.recorder.sent[0]["Body"]
-    h.recorder.list_answer([{"sid": "SM" + "a" * 32, "status": "sent", "body": body}])
-    h.advance(seconds=lease_for(1).total_seconds() - 1)
-    assert reconcile_sending(h.database, h.channel, now=h.now) == 0
-    h.advance(seconds=2)
-    assert reconcile_sending(h.database, h.channel, now=h.now) == 1
-    assert lease_for(1) < timedelta(minutes=1) < lease_for(3) < lease_for(100) == SEND_LEASE
-
-
-def test_a_crash_lookup_finds_the_send_among_many_to_a_busy_number(
-    h: Harness, tenant: TenantInfo
-) -> None:
-    """The soak's finding: a staff number gets hundreds of alerts in minutes; the send made
-    before the crash is the oldest of them and must still be found, not sent again."""
-    _crash_once(h, tenant)
-    body = h.recorder.sent[0]["Body"]
-    newer = [{"sid": f"SM{n:032x}", "status": "sent", "body": f"alert {n}"} for n in range(60)]
-    h.recorder.list_answer([*newer, {"sid": "SM" + "b" * 32, "status": "sent", "body": body}])
-    h.advance(minutes=6)
-    assert reconcile_sending(h.database, h.channel, now=h.now) == 1
-    [message] = outbound(h.database, tenant.id)
-    assert message.sid == "SM" + "b" * 32
-    h.dispatch()
-    assert len(h.recorder.sent) == 1  # not sent twice
-
-
-def test_the_twilio_client_gives_up_on_a_silent_connection() -> None:
-    channel = TwilioChannel("AC" + "0" * 32, "token")
-    assert channel.client.http_client.timeout == SEND_TIMEOUT_SECONDS
-
-
-def test_crash_before_twilio_got_it_sends_again(h: Harness, tenant: TenantInfo) -> None:
-    _crash_once(h, tenant)
-    h.recorder.list_answer([])
-    h.advance(minutes=6)
-    h.dispatch()
-    assert len(h.recorder.sent) == 2
-    [message] = outbound(h.database, tenant.id)
-    assert (message.status, message.attempts) == ("queued", 2)
-
-
-def test_crash_with_lookup_impossible_is_unknown_not_resent(h: Harness, tenant: TenantInfo) -> None:
-    _crash_once(h, tenant)
-    h.recorder.list_answer(connection_error())
-    h.advance(minutes=6)
-    h.dispatch()
-    assert len(h.recorder.sent) == 1
-    [message] = outbound(h.database, tenant.id)
-    assert message.status == "unknown"
-    assert len(_failed_events(h)) == 1
-    assert timedelta(minutes=6) > SEND_LEASE
-
-
-def test_a_record_that_fails_stops_the_batch_and_nothing_is_sent_twice(
-    h: Harness, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for _ in range(3):
-        _confirmed_order(h, tenant)
-    while plan_outbox(h.database, now=h.now):
-        pass
-
-    def database_gone(*_args: object) -> None:
-        raise OperationalError("UPDATE messages", {}, Exception("database is locked"))
-
-    with monkeypatch.context() as patch:
-        patch.setattr(sending, "_record", database_gone)
-        send_messages(h.database, h.channel, h.settings, now=h.now)
-    assert len(h.recorder.sent) == 1  # the batch stopped at the first record that failed
-    assert [m.status for m in outbound(h.database, tenant.id)] == ["sending"] * 3
-    first = h.recorder.sent[0]["Body"]  # Twilio has it; the two others never left
-    h.recorder.list_answer([{"sid": "SM" + "e" * 32, "status": "sent", "body": first}])
-    h.advance(minutes=6)  # past the lease: reconciled, as after a crash
-    h.dispatch()
-    bodies = [form["Body"] for form in h.recorder.sent]
-    assert len(bodies) == 3 and bodies.count(first) == 1
-    messages = outbound(h.database, tenant.id)
-    assert [(m.status, m.attempts) for m in messages] == [("sent", 1), ("queued", 2), ("queued", 2)]
 
 
 def test_a_malformed_event_is_retried_alone_and_the_batch_goes_on(
