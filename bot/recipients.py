@@ -11,6 +11,8 @@ Customers about an order (`customer_channel`: order notices, unpaid and feedback
 
 Customers in a conversation (`chat_channel`: staff replies, abandoned carts, the cart kept
 for opening): WhatsApp when they wrote on it (or the business has no SMS number), else SMS.
+An answer to something a customer did about an order (`answer_channel`: a transfer proof
+rejected) goes to the chat the order came from, else the same way.
 
 Staff (`message_staff`): every staff member (or the ones named), on the business's WhatsApp
 number when it has one, else SMS, as `alert` messages.
@@ -116,6 +118,15 @@ def chat_channel_of(session: Session, tenant: Tenant, phone: str) -> str:
         select(Customer.whatsapp).where(Customer.tenant_id == tenant.id, Customer.phone == phone)
     )
     return chat_channel(tenant, on_whatsapp=bool(on_whatsapp))
+
+
+def answer_channel(session: Session, tenant: Tenant, order: Order) -> str:
+    """The channel to answer an order's customer about something they did (a transfer proof):
+    the chat the order came from, else where they chat with the business."""
+    if order.channel in CHAT_CHANNELS:
+        return str(order.channel)
+    assert order.customer_phone is not None
+    return chat_channel_of(session, tenant, order.customer_phone)
 
 
 def staff_channel(tenant: Tenant) -> str:

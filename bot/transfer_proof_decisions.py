@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.language.replies import say
 from bot.outbound import queue_message
+from bot.recipients import answer_channel
 from orders_core.domain import PaymentStatus, format_money
 from orders_core.models import Conversation, Order, Tenant
 from orders_core.services.transfer_proofs import (
@@ -20,7 +21,6 @@ from orders_core.services.transfer_proofs import (
 )
 
 DUE = (PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID)
-CHAT_CHANNELS = ("whatsapp", "sms")
 
 
 def customer_language(session: Session, tenant_id: int, phone: str) -> str:
@@ -51,8 +51,7 @@ def reject_proof(
     phone = order.customer_phone
     if not phone:
         return f"Order #{order.number}: transfer proof rejected (no customer phone to tell)."
-    channel = order.channel if order.channel in CHAT_CHANNELS else None
-    channel = channel or ("whatsapp" if tenant.whatsapp_number else "sms")
+    channel = answer_channel(session, tenant, order)
     lang = customer_language(session, tenant.id, phone)
     body = say(lang, "proof_rejected", number=order.number, reason=reason, business=tenant.name)
     queue_message(

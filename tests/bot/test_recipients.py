@@ -180,3 +180,22 @@ def test_the_customer_rule(
         bot.recipients.customer_channel(order_channel, phone, settings, on_whatsapp=on_whatsapp)
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("order_channel", "phone", "expected"),
+    [
+        ("sms", CUSTOMER, "sms"),  # the chat the order came from, though they use WhatsApp too
+        ("web", CUSTOMER, "whatsapp"),  # wrote on WhatsApp
+        ("web", STRANGER, "sms"),  # never wrote on WhatsApp: the business's SMS number
+    ],
+)
+def test_an_answer_about_an_order_goes_where_the_customer_chats(
+    h: Harness, tenant: TenantInfo, order_channel: str, phone: str, expected: str
+) -> None:
+    """A rejected transfer proof is answered by `answer_channel`, not by a rule of its own."""
+    order_id = place(h.database, tenant.id, channel=order_channel, phone=phone)
+    with h.database.read() as session:
+        order = session.scalars(select(Order).where(Order.number == int(order_id[4:]))).one()
+        row = get_tenant(session, tenant.id)
+        assert bot.recipients.answer_channel(session, row, order) == expected

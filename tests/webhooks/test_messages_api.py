@@ -60,6 +60,8 @@ def test_lists_inbound_and_outbound_with_status(
     assert ids("customer_phone=%2B2348012345678") == [newest["id"], oldest["id"]]
     assert client.get("/v1/messages?order=nope", headers=tenant.headers).status_code == 400
     assert client.get("/v1/messages?direction=sideways", headers=tenant.headers).status_code == 400
+    typo = client.get("/v1/messages?status=faild", headers=tenant.headers)
+    assert typo.status_code == 400 and "status" in typo.get_data(as_text=True)
 
 
 def test_pages_with_a_cursor_and_stays_in_the_tenant(

@@ -9,6 +9,7 @@ from flask import Blueprint
 from pydantic import Field
 from sqlalchemy import select
 
+from bot.outbound import MessageStatus
 from orders_core.errors import DomainError
 from orders_core.fields import Input, Output, Phone
 from orders_core.models import Message, Order
@@ -18,11 +19,6 @@ from webhooks.routes import api_route
 
 bp = Blueprint("messages", __name__, url_prefix="/v1")
 
-MessageStatus = Literal[
-    "pending", "sending", "queued", "accepted", "sent", "delivered", "read", "received",
-    "undelivered", "failed", "dead", "needs_template", "skipped", "unknown",
-]  # fmt: skip
-
 
 class MessageParams(Input):
     """GET /v1/messages query parameters."""
@@ -30,7 +26,7 @@ class MessageParams(Input):
     order: Annotated[str, Field(max_length=40)] | None = None
     customer_phone: Phone | None = None
     direction: Literal["inbound", "outbound"] | None = None
-    status: Annotated[str, Field(max_length=20)] | None = None
+    status: MessageStatus | None = None
     limit: int = Field(default=25, ge=1, le=100)
     starting_after: Annotated[str, Field(max_length=40, pattern=r"^msg_\d{1,18}$")] | None = None
 
@@ -43,7 +39,7 @@ class MessageOut(Output):
     direction: str
     channel: str
     kind: str
-    status: str
+    status: MessageStatus
     from_: str = Field(alias="from")
     to: str
     customer_phone: str | None

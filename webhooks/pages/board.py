@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.recipients import customer_channel
 from orders_core.domain import (
     CancelReason,
     Channel,
@@ -79,7 +80,6 @@ CLOSED_COLUMN_LIMIT = 20
 OPEN_FOR_TIMER = frozenset(
     {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING, OrderStatus.ON_HOLD}
 )
-CHAT_CHANNELS = frozenset({Channel.WHATSAPP, Channel.SMS})
 WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window for free text
 # The statuses a customer is sent a notice about (bot.notifications.STATUS_LINES).
 FORWARD_NOTICES = frozenset(
@@ -216,18 +216,21 @@ def _silence(
     order: Order, customer: Customer | None, settings: TenantSettings, now: datetime
 ) -> str | None:
     """Why the customer will not hear of the order's next step, or None."""
-    if not order.customer_phone or not settings.auto_notifications:
-        return "Notifications are off" if order.customer_phone else None
+    if not order.customer_phone:
+        return None
+    if not settings.auto_notifications:
+        return "Notifications are off"
     if customer is not None and customer.opted_out:
         return "Opted out: will not be told"
     status = OrderStatus(order.status)
     forward = [s for s in allowed_transitions(status) if s in FORWARD_NOTICES]
-    chat = order.channel in CHAT_CHANNELS
-    on_whatsapp = order.channel == Channel.WHATSAPP or (
-        not chat and settings.notify_web_orders_on_whatsapp and customer is not None
-        and customer.whatsapp
-    )  # fmt: skip
-    if not forward or not on_whatsapp or f"order.{forward[0].value}" in settings.templates:
+    channel = customer_channel(
+        order.channel,
+        order.customer_phone,
+        settings,
+        on_whatsapp=customer is not None and customer.whatsapp,
+    )
+    if not forward or channel != "whatsapp" or f"order.{forward[0].value}" in settings.templates:
         return None
     last = customer.last_inbound_at if customer is not None else None
     if last is None:
