@@ -14,12 +14,11 @@ from bot.language.replies import say
 from bot.wording import line_name
 from orders_core.domain import format_money
 
-CANCEL_REASONS = {  # said after "Reason: "
-    "customer_request": "at your request",
-    "out_of_stock": "out of stock",
-    "fraud": "we could not verify the order",
-    "duplicate": "it was a duplicate",
-}
+# Reasons a cancellation names (pack key cancel_reason_<reason>); others are not said.
+CANCEL_REASONS = ("customer_request", "out_of_stock", "fraud", "duplicate")
+# Returns a customer is told about (pack key notice_return_<what>); return.refunded is
+# said by refund.created.
+RETURN_KINDS = ("return.requested", "return.received", "return.rejected")
 
 STATUS_LINES = ("confirmed", "preparing", "out_for_delivery", "delivered")
 
@@ -82,7 +81,7 @@ def status_notice(
     if status == "confirmed":
         body += "\n" + _lines(order)
     if status == "out_for_delivery" and tracking_url:
-        body += f"\nTrack it here: {tracking_url}"
+        body += "\n" + say(lang, "notice_track", url=tracking_url)
     variables = _variables(order, business, tracking_url=tracking_url or "")
     return Notice(f"order.{status}", body, variables)
 
@@ -119,111 +118,105 @@ def resumed_notice(order: dict[str, Any], business: str, lang: str = "en") -> No
     return Notice("order.resumed", body, _variables(order, business))
 
 
-def cancelled_notice(order: dict[str, Any], business: str, reason: str, note: str | None) -> Notice:
-    """The customer's message when an order is cancelled, with the reason when it is a known one.
+def _cancel_reason(lang: str, reason: str) -> str:
+    return say(lang, f"cancel_reason_{reason}") if reason in CANCEL_REASONS else ""
+
+
+def cancelled_notice(
+    order: dict[str, Any], business: str, reason: str, note: str | None, lang: str = "en"
+) -> Notice:
+    """The customer's message when an order is cancelled, in their language, with the reason
+    when it is a known one.
 
     The note is added only when staff or a back office wrote it: on a customer's own request
     it is the customer's words ("cancel"), not news to them.
     """
-    why = CANCEL_REASONS.get(reason, "")
-    body = f"{business}: your order #{_number(order)} was cancelled."
+    body = f"{business}: " + say(lang, "notice_cancelled", number=_number(order))
+    why = _cancel_reason(lang, reason)
     if why:
-        body += f" Reason: {why}."
+        body += " " + say(lang, "notice_cancel_reason", reason=why)
     if reason == "customer_request":
         note = None
     if note:
-        body += f" Note: {note}"
+        body += " " + say(lang, "notice_note", note=note)
     paid = int(order.get("amount_paid") or 0)
     if paid:
-        body += f"\nYour payment of {_money(paid, order)} will be refunded."
-    variables = _variables(order, business, reason=why or reason, note=note or "")
+        body += "\n" + say(lang, "notice_refund_coming", amount=_money(paid, order))
+    english = _cancel_reason("en", reason)
+    variables = _variables(order, business, reason=english or reason, note=note or "")
     return Notice("order.cancelled", body, variables)
 
 
-def payment_notice(order: dict[str, Any], business: str, amount: int) -> Notice:
-    """The customer's receipt for a payment."""
+def payment_notice(order: dict[str, Any], business: str, amount: int, lang: str = "en") -> Notice:
+    """The customer's receipt for a payment, in their language, with what is still to pay."""
     money = _money(amount, order)
-    body = (
-        f"{business}: we received your payment of {money} for order #{_number(order)}. Thank you!"
-    )
+    body = f"{business}: " + say(lang, "notice_paid", amount=money, number=_number(order))
     due = int(order.get("total") or 0) - int(order.get("amount_paid") or 0)
     if due > 0:
-        body += f"\nStill to pay: {_money(due, order)}"
+        body += "\n" + say(lang, "notice_still_to_pay", amount=_money(due, order))
     return Notice("payment.recorded", body, _variables(order, business, amount=money))
 
 
-def refund_notice(order: dict[str, Any], business: str, amount: int) -> Notice:
-    """The customer's message about a refund."""
+def refund_notice(order: dict[str, Any], business: str, amount: int, lang: str = "en") -> Notice:
+    """The customer's message about a refund, in their language."""
     money = _money(amount, order)
-    body = f"{business}: we have refunded {money} for order #{_number(order)}."
+    body = f"{business}: " + say(lang, "notice_refunded", amount=money, number=_number(order))
     return Notice("refund.created", body, _variables(order, business, amount=money))
 
 
-RETURN_LINES = {  # said after "{business}: "; return.refunded is said by refund.created
-    "return.requested": "we have your request to return {items} from order #{number}. "
-    "We will tell you when it reaches us.",
-    "return.received": "we received the {items} you returned from order #{number}.",
-    "return.rejected": "we could not accept your return of {items} from order #{number}.",
-}
-
-
 def return_notice(
-    kind: str, order: dict[str, Any], business: str, ret: dict[str, Any]
+    kind: str, order: dict[str, Any], business: str, ret: dict[str, Any], lang: str = "en"
 ) -> Notice | None:
-    """The customer's message when their return is requested, received or rejected."""
-    if kind not in RETURN_LINES:
+    """The customer's message when their return is requested, received or rejected, in
+    their language; None for other return events."""
+    if kind not in RETURN_KINDS:
         return None
     items = ", ".join(f"{line['quantity']} × {line['name']}" for line in ret.get("items", []))
-    body = f"{business}: " + RETURN_LINES[kind].format(items=items, number=_number(order))
+    key = "notice_" + kind.replace(".", "_")
+    body = f"{business}: " + say(lang, key, items=items, number=_number(order))
     note = ret.get("rejection_note") if kind == "return.rejected" else None
     if note:
-        body += f" Note: {note}"
+        body += " " + say(lang, "notice_note", note=note)
     return Notice(kind, body, _variables(order, business, items=items, note=note or ""))
 
 
 def partial_fulfillment_notice(
-    order: dict[str, Any], business: str, tracking_url: str | None
+    order: dict[str, Any], business: str, tracking_url: str | None, lang: str = "en"
 ) -> Notice:
-    """The customer's message when part of an order is dispatched."""
-    body = f"{business}: part of your order #{_number(order)} is on its way 🛵"
+    """The customer's message when part of an order is dispatched, in their language."""
+    body = f"{business}: " + say(lang, "notice_part_on_its_way", number=_number(order))
     if tracking_url:
-        body += f"\nTrack it here: {tracking_url}"
+        body += "\n" + say(lang, "notice_track", url=tracking_url)
     variables = _variables(order, business, tracking_url=tracking_url or "")
     return Notice("fulfillment.created", body, variables)
 
 
-def unpaid_reminder(order: dict[str, Any], business: str) -> Notice:
-    """A reminder to pay for a confirmed order."""
-    due = int(order.get("total") or 0) - int(order.get("amount_paid") or 0)
-    body = (
-        f"{business}: a reminder that order #{_number(order)} is waiting for payment "
-        f"of {_money(due, order)}. Reply here if you need our payment details."
-    )
-    return Notice("reminder.unpaid", body, _variables(order, business, amount=_money(due, order)))
+def unpaid_reminder(order: dict[str, Any], business: str, lang: str = "en") -> Notice:
+    """A reminder to pay for a confirmed order, in the customer's language."""
+    due = _money(int(order.get("total") or 0) - int(order.get("amount_paid") or 0), order)
+    body = f"{business}: " + say(lang, "reminder_unpaid", number=_number(order), amount=due)
+    return Notice("reminder.unpaid", body, _variables(order, business, amount=due))
 
 
-def feedback_request(order: dict[str, Any], business: str) -> Notice:
-    """A request for feedback after delivery."""
-    body = (
-        f"{business}: how was order #{_number(order)}? "
-        "Reply with a number from 1 (poor) to 5 (great), or tell us in your own words."
-    )
+def feedback_request(order: dict[str, Any], business: str, lang: str = "en") -> Notice:
+    """A request for feedback after delivery, in the customer's language."""
+    body = f"{business}: " + say(lang, "reminder_feedback", number=_number(order))
     return Notice("reminder.feedback", body, _variables(order, business))
 
 
-def cart_nudge(cart: list[Any], business: str) -> Notice:
-    """A nudge about a cart left without ordering."""
+def cart_nudge(cart: list[Any], business: str, lang: str = "en") -> Notice:
+    """A nudge about a cart left without ordering, in the customer's language."""
     names = [
         f"{item.get('quantity', 1)} × {item.get('name', '')}".strip()
         for item in cart
         if isinstance(item, dict)
     ]
-    listed = ", ".join(n for n in names if n) or "your items"
-    body = (
-        f"{business}: you left {listed} in your cart. "
-        "Reply YES to place the order, or tell us what to change."
+    listed = ", ".join(n for n in names if n)
+    body = f"{business}: " + say(
+        lang, "reminder_cart", items=listed or say(lang, "reminder_cart_items")
     )
-    return Notice("reminder.abandoned_cart", body, {"business": business, "items": listed})
+    items = listed or say("en", "reminder_cart_items")
+    return Notice("reminder.abandoned_cart", body, {"business": business, "items": items})
 
 
 def staff_pending_reminder(order: dict[str, Any], minutes: int) -> str:

@@ -17,13 +17,14 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import notifications as wording
+from bot.chat_languages import chat_languages
+from bot.language.lexicon import BASE
 from bot.outbound import message_row
 from bot.payments.asking import with_payment_request
 from bot.recipients import CHAT_CHANNELS, customer_channel, needs_whatsapp_check, whatsapp_customers
 from bot.webhook_delivery import enabled_endpoints, plan_webhooks
 from orders_core.db import Database
 from orders_core.models import (
-    Conversation,
     Message,
     OutboxEvent,
     Tenant,
@@ -104,17 +105,19 @@ def customer_notice(event: OutboxEvent, business: str, lang: str = "en") -> word
         by_chat = str(data.get("actor") or "").startswith("customer:")
         if by_chat and order.get("channel") in CHAT_CHANNELS:
             return None  # the bot's reply to their CANCEL said it already
-        return wording.cancelled_notice(order, business, str(data.get("reason")), data.get("note"))
+        reason, note = str(data.get("reason")), data.get("note")
+        return wording.cancelled_notice(order, business, reason, note, lang)
     if kind == "payment.recorded":
-        return wording.payment_notice(order, business, int(data.get("amount") or 0))
+        return wording.payment_notice(order, business, int(data.get("amount") or 0), lang)
     if kind == "refund.created":
-        return wording.refund_notice(order, business, int(data.get("amount") or 0))
+        return wording.refund_notice(order, business, int(data.get("amount") or 0), lang)
     if kind.startswith("return."):
-        return wording.return_notice(kind, order, business, data.get("return") or {})
+        return wording.return_notice(kind, order, business, data.get("return") or {}, lang)
     if kind == "fulfillment.created" and data.get("notify_customer", True):
         items = order.get("items", [])
         if any(i["fulfilled_quantity"] < i["quantity"] for i in items):
-            return wording.partial_fulfillment_notice(order, business, _tracking_url(data))
+            tracking = _tracking_url(data)
+            return wording.partial_fulfillment_notice(order, business, tracking, lang)
     return None
 
 
@@ -139,15 +142,10 @@ class _Known:
                         web_phones[event.tenant_id].add(phone)
             except (AttributeError, TypeError):
                 continue  # a malformed event fails alone, when it is planned
-        self.languages: dict[tuple[int, str], str] = {}
-        for tenant_id, numbers in phones.items():
-            rows = session.execute(
-                select(Conversation.phone, Conversation.data).where(
-                    Conversation.tenant_id == tenant_id, Conversation.phone.in_(numbers)
-                )
-            )
-            for phone, data in rows:
-                self.languages[(tenant_id, phone)] = str((data or {}).get("lang") or "en")
+        self.languages = {
+            tenant_id: chat_languages(session, tenant_id, numbers)
+            for tenant_id, numbers in phones.items()
+        }
         self.on_whatsapp = {
             (tenant_id, phone)
             for tenant_id, numbers in web_phones.items()
@@ -156,7 +154,7 @@ class _Known:
 
     def language(self, tenant_id: int, phone: str) -> str:
         """The language the customer chats in (English until the chat learns otherwise)."""
-        return self.languages.get((tenant_id, phone), "en")
+        return self.languages.get(tenant_id, {}).get(phone, BASE)
 
 
 def _recipient(

@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import notifications as wording
+from bot.chat_languages import chat_languages, conversation_language
+from bot.language.lexicon import BASE
 from bot.notifications import Notice
 from bot.opening import HOLD_KEY
 from bot.outbound import queue_message
@@ -128,11 +130,13 @@ def _remind_customers(
     now: datetime,
     minutes_of: Callable[[TenantSettings], int | None],
     conditions: Callable[[Tenant, int], list[ColumnElement[bool]]],
-    notice_of: Callable[[dict[str, Any], str], Notice],
+    notice_of: Callable[[dict[str, Any], str, str], Notice],
     dedupe_of: Callable[[Tenant, Order], str],
 ) -> int:
-    """Queue one customer message per matching order, once, outside quiet hours and not
-    while staff have taken the customer's conversation over (it waits for the bot)."""
+    """Queue one customer message per matching order, in the customer's language, once,
+    outside quiet hours and not while staff have taken the customer's conversation over
+    (it waits for the bot). `notice_of(order, business, lang)` words it; the languages of a
+    business's customers are read in one query."""
     queued = 0
     with database.write() as session:
         for tenant, settings in list(_tenants(session)):
@@ -142,16 +146,16 @@ def _remind_customers(
             talking = _taken_over(tenant, now)
             orders = _locked_orders(session, *conditions(tenant, minutes), ~talking)
             channels = order_channels(session, tenant, settings, orders)
-            for order in orders:
-                channel = channels.get(order.id)
-                if channel is None:
-                    continue  # not told of the order either (bot.recipients)
-                notice = notice_of(order_payload(order), tenant.name)
+            told = [order for order in orders if order.id in channels]
+            languages = chat_languages(session, tenant.id, {o.customer_phone for o in told})
+            for order in told:  # the others are not told of the order either (bot.recipients)
+                lang = languages.get(order.customer_phone, BASE)
+                notice = notice_of(order_payload(order), tenant.name, lang)
                 queued += _queue_once(
                     session,
                     tenant=tenant,
                     to_phone=order.customer_phone,
-                    channel=channel,
+                    channel=channels[order.id],
                     kind="reminder",
                     body=notice.body,
                     order_id=order.id,
@@ -286,7 +290,7 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
             # A cart kept for opening is asked about at opening (bot.opening), not nudged.
             rows = [row for row in rows if HOLD_KEY not in (row.data or {})]
             carts = _cart_items(session, tenant, [checkout for checkout, _, _ in rows])
-            for (checkout, phone, _), cart in zip(rows, carts, strict=True):
+            for (checkout, phone, data), cart in zip(rows, carts, strict=True):
                 prefix = (
                     f"abandoned-cart:{tenant.id}:{phone}:"
                     f"{int(checkout.last_activity_at.timestamp())}"
@@ -294,7 +298,7 @@ def nudge_abandoned_carts(database: Database, *, now: datetime) -> int:
                 number = _nudge_number(session, prefix, now)
                 if number is None:
                     continue
-                notice = wording.cart_nudge(cart, tenant.name)
+                notice = wording.cart_nudge(cart, tenant.name, conversation_language(data))
                 queued += _queue_once(
                     session,
                     tenant=tenant,

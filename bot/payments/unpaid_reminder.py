@@ -1,6 +1,7 @@
 """The unpaid reminder's wording with the payment request repeated: a business that asks
 for payment before preparing gets the order's open link (the one the confirmation carried)
-and its transfer details in the reminder, not just "waiting for payment"."""
+and its transfer details in the reminder, not just "waiting for payment". The reminder and
+its request are in the customer's language."""
 
 from __future__ import annotations
 
@@ -15,9 +16,6 @@ from bot.payments.asking import payment_lines
 from orders_core.models import Order, Tenant
 from orders_core.payment_settings import PaymentSettings
 from orders_core.services.tenants import tenant_settings
-
-# The reminder's own words are English (bot.notifications.unpaid_reminder): the request matches.
-LANG = "en"
 
 
 class UnpaidReminderWording:
@@ -36,10 +34,10 @@ class UnpaidReminderWording:
         self.tenant_id, self.payments = tenant.id, tenant_settings(tenant).payments
         return conditions
 
-    def notice(self, order: dict[str, Any], business: str) -> Notice:
-        """The reminder for `order` (its outbox dict), with the payment link and transfer
-        details when the business asks before preparing."""
-        notice = wording.unpaid_reminder(order, business)
+    def notice(self, order: dict[str, Any], business: str, lang: str = "en") -> Notice:
+        """The reminder for `order` (its outbox dict) in `lang`, with the payment link and
+        transfer details, in the same language, when the business asks before preparing."""
+        notice = wording.unpaid_reminder(order, business, lang)
         payments = self.payments
         if payments is None or not payments.asks_before_preparing:
             return notice
@@ -50,7 +48,7 @@ class UnpaidReminderWording:
         )
         if order_id is None:
             return notice
-        lines, url = payment_lines(self.session, order_id, payments, order, LANG)
+        lines, url = payment_lines(self.session, order_id, payments, order, lang)
         if not lines:
             return notice
         body = "\n\n".join([notice.body, *lines])
