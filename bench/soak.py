@@ -89,7 +89,10 @@ class Cluster:
             if not pids:
                 return None
             pid = rng.choice(pids)
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # it was just replaced
+                return None
             return {"what": "gunicorn worker", "pid": pid}
         slot = rng.randrange(len(self.schedulers))
         old = self.schedulers[slot]
@@ -128,10 +131,13 @@ def killer(cluster: Cluster, plan: list[tuple[float, str]], start: float, stop: 
         if stop.wait(max(0.0, start + moment - time.monotonic())):
             return
         killed = cluster.kill(victim, rng)
-        if killed is not None:
-            done.append({**killed, "at_s": round(time.monotonic() - start, 1)})
-            print(f"  {done[-1]['at_s']:>6} s: killed {killed['what']} {killed['pid']}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+        while killed is None:  # gunicorn was between workers: try again in a moment
+            if stop.wait(0.5):
+                return
+            killed = cluster.kill(victim, rng)
+        done.append({**killed, "at_s": round(time.monotonic() - start, 1)})
+        print(f"  {done[-1]['at_s']:>6} s: killed {killed['what']} {killed['pid']}",
+              file=sys.stderr, flush=True)  # fmt: skip
 
 
 def backlog(url: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import random
+import socket
 import ssl
 import subprocess
 import threading
@@ -223,6 +224,14 @@ class ProxyServer(ThreadingHTTPServer):
     def __init__(self, recorder: Recorder, tls: ssl.SSLContext) -> None:
         super().__init__(("127.0.0.1", 0), Proxy)
         self.recorder, self.tls = recorder, tls
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection that sends each write at once (TCP_NODELAY), as Twilio's
+        servers do: with Nagle's algorithm the body written after the headers waited for the
+        client's delayed ACK, about 40 ms a send, which held a scheduler to ~11 sends a second."""
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
 
 class FakeTwilio:

@@ -24,7 +24,7 @@ from bot.channels import TwilioChannel
 from bot.dispatcher import DispatchReport, dispatch
 from orders_core.db import Database
 from orders_core.domain import OrderStatus
-from orders_core.models import Message, utcnow
+from orders_core.models import Message, OutboxEvent, utcnow
 from orders_core.schemas import OrderCreate
 from orders_core.services.customers import upsert_customer
 from orders_core.services.orders import get_order, transition
@@ -254,4 +254,19 @@ def outbound(database: Database, tenant_id: int) -> list[Message]:
                 .where(Message.tenant_id == tenant_id, Message.direction == "outbound")
                 .order_by(Message.id)
             )
+        )
+
+
+def confirmed_order(database: Database, tenant_id: int) -> str:
+    """Place an order and confirm it; its public id."""
+    order_id = place(database, tenant_id)
+    move(database, tenant_id, order_id, "confirmed")
+    return order_id
+
+
+def failed_events(database: Database) -> list[OutboxEvent]:
+    """Every `message.failed` outbox event, in no promised order."""
+    with database.read() as session:
+        return list(
+            session.scalars(select(OutboxEvent).where(OutboxEvent.type == "message.failed"))
         )

@@ -7,6 +7,8 @@ from flask import Flask
 
 from orders_core.db import Database
 from orders_core.settings import Settings
+from tests.conftest import TenantInfo
+from tests.twilio_recorder import Harness, customer_wrote, make_harness
 from tests.webhooks.twilio_helpers import Clock, WhatsApp
 from webhooks.app import create_app
 
@@ -32,3 +34,11 @@ def whatsapp(chat_app: Flask, settings: Settings, tenant: object) -> WhatsApp:
         token=settings.twilio_auth_token,
         base_url=settings.public_base_url,
     )
+
+
+@pytest.fixture
+def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
+    """The dispatcher harness; the customer wrote just now (inside WhatsApp's window)."""
+    harness = make_harness(database, settings)
+    customer_wrote(database, tenant.id, harness.now)
+    return harness

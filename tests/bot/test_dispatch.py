@@ -34,31 +34,17 @@ from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
     Harness,
+    confirmed_order,
     connection_error,
     customer_wrote,
-    make_harness,
+    failed_events,
     move,
     outbound,
-    place,
     timeout_error,
 )
 
 TEMPLATE = {"content_sid": "HX" + "a" * 32, "variables": ["customer_name", "order_number"]}
 STAFF = "+2348000000001"
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    """The dispatcher harness; the customer wrote just now (inside the window)."""
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
-
-
-def _confirmed_order(h: Harness, tenant: TenantInfo) -> str:
-    order_id = place(h.database, tenant.id)
-    move(h.database, tenant.id, order_id, "confirmed")
-    return order_id
 
 
 def _set(h: Harness, tenant: TenantInfo, **changes: object) -> None:
@@ -71,18 +57,11 @@ def _timeline_kinds(h: Harness) -> list[str]:
         return [e.kind for e in session.scalars(select(TimelineEvent).order_by(TimelineEvent.id))]
 
 
-def _failed_events(h: Harness) -> list[OutboxEvent]:
-    with h.database.read() as session:
-        return list(
-            session.scalars(select(OutboxEvent).where(OutboxEvent.type == "message.failed"))
-        )
-
-
 def test_outside_the_window_without_template_is_held_visibly(
     h: Harness, tenant: TenantInfo
 ) -> None:
     customer_wrote(h.database, tenant.id, h.now - timedelta(hours=25))
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.dispatch()
     assert h.recorder.requests == []
     [message] = outbound(h.database, tenant.id)
@@ -94,7 +73,7 @@ def test_outside_the_window_without_template_is_held_visibly(
 def test_outside_the_window_the_template_goes_without_body(h: Harness, tenant: TenantInfo) -> None:
     customer_wrote(h.database, tenant.id, h.now - timedelta(hours=25))
     _set(h, tenant, templates={"order.confirmed": TEMPLATE})
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.dispatch()
     [form] = h.recorder.sent
     assert "Body" not in form
@@ -105,7 +84,7 @@ def test_outside_the_window_the_template_goes_without_body(h: Harness, tenant: T
 
 def test_error_63016_switches_to_the_template(h: Harness, tenant: TenantInfo) -> None:
     _set(h, tenant, templates={"order.confirmed": TEMPLATE})
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.recorder.queue(63016)
     h.dispatch()
     first, second = h.recorder.sent
@@ -115,7 +94,7 @@ def test_error_63016_switches_to_the_template(h: Harness, tenant: TenantInfo) ->
 
 
 def test_error_63016_without_template_needs_one(h: Harness, tenant: TenantInfo) -> None:
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.recorder.queue(63016)
     h.dispatch()
     assert len(h.recorder.sent) == 1
@@ -124,7 +103,7 @@ def test_error_63016_without_template_needs_one(h: Harness, tenant: TenantInfo) 
 
 
 def test_transient_errors_retry_with_backoff_then_go_dead(h: Harness, tenant: TenantInfo) -> None:
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     failures = [20429, 20500, connection_error(), timeout_error(), 20503, 20429, 20500, 20429]
     assert len(failures) == MAX_SEND_ATTEMPTS
     h.recorder.queue(*failures)
@@ -141,7 +120,7 @@ def test_transient_errors_retry_with_backoff_then_go_dead(h: Harness, tenant: Te
     assert len(h.recorder.sent) == MAX_SEND_ATTEMPTS
     [message] = outbound(h.database, tenant.id)
     assert (message.status, message.attempts) == ("dead", MAX_SEND_ATTEMPTS)
-    [event] = _failed_events(h)
+    [event] = failed_events(h.database)
     assert event.data["message"]["status"] == "dead"
     assert "message_failed" in _timeline_kinds(h)
     h.advance(hours=5)
@@ -151,7 +130,7 @@ def test_transient_errors_retry_with_backoff_then_go_dead(h: Harness, tenant: Te
 
 @pytest.mark.parametrize("code", [21211, 21610])
 def test_permanent_errors_fail_at_once(h: Harness, tenant: TenantInfo, code: int) -> None:
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.recorder.queue(code)
     h.dispatch()
     h.advance(hours=2)
@@ -159,7 +138,7 @@ def test_permanent_errors_fail_at_once(h: Harness, tenant: TenantInfo, code: int
     assert len(h.recorder.sent) == 1
     [message] = outbound(h.database, tenant.id)
     assert (message.status, message.error_code) == ("failed", str(code))
-    assert len(_failed_events(h)) == 1
+    assert len(failed_events(h.database)) == 1
     with h.database.read() as session:
         customer = session.scalars(select(Customer).where(Customer.phone == CUSTOMER)).one()
     assert customer.opted_out is (code == 21610)
@@ -172,7 +151,7 @@ def test_opted_out_customers_get_nothing_staff_still_do(h: Harness, tenant: Tena
             session, get_tenant(session, tenant.id), to_phone=STAFF, channel="whatsapp",
             kind="alert", body="New order", now=h.now,
         )  # fmt: skip
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     h.dispatch()
     assert [f["To"] for f in h.recorder.sent] == [f"whatsapp:{STAFF}"]
     skipped = [m for m in outbound(h.database, tenant.id) if m.status == "skipped"]
@@ -180,7 +159,7 @@ def test_opted_out_customers_get_nothing_staff_still_do(h: Harness, tenant: Tena
 
 
 def test_one_message_per_order_in_flight_keeps_order(h: Harness, tenant: TenantInfo) -> None:
-    order_id = _confirmed_order(h, tenant)
+    order_id = confirmed_order(h.database, tenant.id)
     move(h.database, tenant.id, order_id, "preparing")
     h.recorder.queue(20500)
     h.dispatch()
@@ -199,7 +178,7 @@ def test_a_malformed_event_is_retried_alone_and_the_batch_goes_on(
             OutboxEvent(public_id="evt_malformed", tenant_id=tenant.id,
                         type="order.status_changed", data={"order": ["not", "an", "order"]})
         )  # fmt: skip
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     assert plan_outbox(h.database, now=h.now) == 2  # the malformed one, order.created
     assert plan_outbox(h.database, now=h.now) == 1  # order.status_changed; the bad one waits
     with h.database.read() as session:
@@ -313,7 +292,7 @@ def test_sending_costs_a_fixed_claim_plus_one_statement_per_send(
 def test_each_send_is_recorded_before_the_next_one_goes(h: Harness, tenant: TenantInfo) -> None:
     """A delivery receipt can come back at once: the sid must be stored by then."""
     for _ in range(3):
-        _confirmed_order(h, tenant)
+        confirmed_order(h.database, tenant.id)
     while plan_outbox(h.database, now=h.now):
         pass
     sids_before_each_send: list[list[str | None]] = []

@@ -9,18 +9,9 @@ from orders_core.db import Database
 from orders_core.demo import DEMO_STAFF
 from orders_core.domain import OrderStatus
 from orders_core.services.orders import get_order, resume_order, transition
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
-from tests.twilio_recorder import Harness, customer_wrote, make_harness, move, place
+from tests.twilio_recorder import Harness, move, place
 from tests.webhooks.twilio_helpers import WhatsApp
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    """The dispatcher harness, with the customer inside WhatsApp's window."""
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
 
 
 def _hold(database: Database, tenant: TenantInfo, order_id: str, reason: str | None) -> None:

@@ -13,25 +13,14 @@ from orders_core.schemas import CancelIn, FulfillmentIn, PaymentIn, RefundIn
 from orders_core.services import orders as use
 from orders_core.services import payments as money
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
     Harness,
-    customer_wrote,
-    make_harness,
     move,
     outbound,
     place,
 )
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    """The dispatcher harness, with the customer inside WhatsApp's window."""
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
 
 
 def _change(database: Database, tenant: TenantInfo, order_id: str, work: object) -> None:

@@ -17,21 +17,13 @@ from orders_core.payment_settings import PaymentSettings
 from orders_core.services.orders import get_order
 from orders_core.services.payment_links import payment_link_for
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.payment_recorders import HttpRecorder, recorded_wiring
-from tests.twilio_recorder import Harness, customer_wrote, make_harness, move, place
+from tests.twilio_recorder import Harness, move, place
 from webhooks.app import create_app
 
 BASE = "https://chatorders.example.com"
 LOCAL = {"methods": ["local", "cash"], "ask": "before_preparing"}
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
 
 
 @pytest.fixture

@@ -20,46 +20,22 @@ from bot.dispatcher import SEND_LEASE, reconcile_sending, send_messages
 from bot.planning import plan_outbox
 from bot.reconcile import GIVE_UP_WAITING, WAIT_FOR_OTHERS
 from bot.sending import lease_for
-from orders_core.db import Database
-from orders_core.models import Message, OutboxEvent
+from orders_core.models import Message
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
     Harness,
+    confirmed_order,
     connection_error,
     customer_wrote,
-    make_harness,
-    move,
+    failed_events,
     outbound,
-    place,
 )
 
 TEMPLATE = {"content_sid": "HX" + "a" * 32, "variables": ["customer_name", "order_number"]}
 OURS = "SM" + "1" * 32  # a send already recorded on another message of ours
 THEIRS = "SM" + "2" * 32  # a send no message holds
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    """The dispatcher harness; the customer wrote just now (inside the window)."""
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
-
-
-def _confirmed_order(h: Harness, tenant: TenantInfo) -> str:
-    order_id = place(h.database, tenant.id)
-    move(h.database, tenant.id, order_id, "confirmed")
-    return order_id
-
-
-def _failed_events(h: Harness) -> list[OutboxEvent]:
-    with h.database.read() as session:
-        return list(
-            session.scalars(select(OutboxEvent).where(OutboxEvent.type == "message.failed"))
-        )
 
 
 class _CrashAfterSending:
@@ -77,7 +53,7 @@ class _CrashAfterSending:
 
 
 def _crash_once(h: Harness, tenant: TenantInfo) -> None:
-    _confirmed_order(h, tenant)
+    confirmed_order(h.database, tenant.id)
     while plan_outbox(h.database, now=h.now):
         pass
     send_messages(h.database, _CrashAfterSending(h), h.settings, now=h.now)  # type: ignore[arg-type]
@@ -156,7 +132,7 @@ def test_crash_with_lookup_impossible_is_unknown_not_resent(h: Harness, tenant: 
     assert len(h.recorder.sent) == 1
     [message] = outbound(h.database, tenant.id)
     assert message.status == "unknown"
-    assert len(_failed_events(h)) == 1
+    assert len(failed_events(h.database)) == 1
     assert timedelta(minutes=6) > SEND_LEASE
 
 
@@ -164,7 +140,7 @@ def test_a_record_that_fails_stops_the_batch_and_nothing_is_sent_twice(
     h: Harness, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for _ in range(3):
-        _confirmed_order(h, tenant)
+        confirmed_order(h.database, tenant.id)
     while plan_outbox(h.database, now=h.now):
         pass
 
@@ -261,7 +237,7 @@ def test_two_unclaimed_records_leave_a_template_unknown_not_resent(
     assert len(h.recorder.sent) == 1
     message = next(m for m in outbound(h.database, tenant.id) if m.id == crashed.id)
     assert message.status == "unknown" and "several sends" in (message.error_message or "")
-    assert len(_failed_events(h)) == 1
+    assert len(failed_events(h.database)) == 1
 
 
 def test_a_template_waits_while_another_send_to_the_number_is_in_flight(

@@ -7,9 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from orders_core.db import Database
 from orders_core.models import Return
 from orders_core.return_schemas import ReturnActionIn, ReturnCreate
 from orders_core.schemas import PaymentIn
@@ -17,19 +14,10 @@ from orders_core.services import returns as use
 from orders_core.services.orders import get_order
 from orders_core.services.payments import record_payment
 from orders_core.services.tenants import get_tenant, update_tenant_settings
-from orders_core.settings import Settings
 from tests.conftest import TenantInfo
-from tests.twilio_recorder import CUSTOMER, Harness, customer_wrote, make_harness, move, place
+from tests.twilio_recorder import CUSTOMER, Harness, move, place
 
 HOOK = "https://hooks.example.com/orders"
-
-
-@pytest.fixture
-def h(database: Database, settings: Settings, tenant: TenantInfo) -> Harness:
-    """The dispatcher harness, with the customer inside WhatsApp's window."""
-    harness = make_harness(database, settings)
-    customer_wrote(database, tenant.id, harness.now)
-    return harness
 
 
 def _delivered(h: Harness, tenant: TenantInfo, **fields: Any) -> str:
