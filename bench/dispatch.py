@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -49,11 +50,14 @@ class CountingHttpClient(HttpClient):
     def __init__(self) -> None:
         super().__init__(logger=None, is_async=False)  # type: ignore[arg-type]
         self.count = 0
+        self._lock = threading.Lock()  # the dispatcher sends from several threads
 
     def request(self, method: str, uri: str, *args: Any, **kwargs: Any) -> Response:
         """Count the request and accept it with a fresh sid."""
-        self.count += 1
-        return Response(201, json.dumps({"sid": f"SM{self.count:032x}", "status": "queued"}))
+        with self._lock:
+            self.count += 1
+            number = self.count
+        return Response(201, json.dumps({"sid": f"SM{number:032x}", "status": "queued"}))
 
 
 def seed(database: Database, events: int) -> None:

@@ -5,10 +5,11 @@ Three steps, each safe to run in several processes at once:
 1. `plan_outbox` (in `bot.planning`) claims unprocessed outbox events (FOR UPDATE SKIP LOCKED on PostgreSQL;
    SQLite's BEGIN IMMEDIATE makes the writer single) and, in the same transaction, writes
    the Message and WebhookDelivery rows they call for and marks them processed.
-2. `send_messages` (in `bot.sending`) claims due `pending` messages, marks them `sending`
-   (attempts + 1) and commits BEFORE calling Twilio, then records the sid or the error.
-   One message per order is in flight at a time, so a customer hears "confirmed" before
-   "on its way". What happens to a message that fails is in `bot.message_outcomes`.
+2. `send_messages` (in `bot.sending`) claims due `pending` messages (`bot.claiming`), marks
+   them `sending` (attempts + 1) and commits BEFORE calling Twilio, then records the sid or
+   the error, several recipients at once on PostgreSQL. One message per order is in flight
+   at a time, so a customer hears "confirmed" before "on its way". What happens to a
+   message that fails is in `bot.message_outcomes`.
 3. `reconcile_sending` (in `bot.reconcile`) settles messages left `sending` by a crash, once
    their lease ran out: found at Twilio -> `sent`; not found -> sent again; Twilio cannot say
    -> `unknown` (never resent automatically: a missed notice is visible, a doubled one is not
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from threading import Event
 
 from bot.channels import Channel
+from bot.claiming import SEND_LEASE
 from bot.message_outcomes import MAX_SEND_ATTEMPTS, fail_from_receipt
 from bot.planning import plan_outbox
 from bot.reconcile import reconcile_sending
-from bot.sending import SEND_LEASE, send_messages
+from bot.sending import send_messages
 from bot.webhook_delivery import Sender, deliver_webhooks
 from orders_core.db import Database
 from orders_core.settings import Settings
@@ -62,14 +65,27 @@ def dispatch(
     *,
     now: datetime,
     batch: int = 200,
+    stop: Event | None = None,
 ) -> DispatchReport:
-    """Deliver everything due at `now`: plan the outbox, settle crashes, send, post webhooks."""
+    """Deliver everything due at `now`: plan the outbox, settle crashes, send, post webhooks.
+
+    Once `stop` is set (the process was asked to stop) no further batch starts, and the
+    messages of a batch not yet sent go back to `pending` at once (bot.claiming.release)."""
     report = DispatchReport()
-    while done := plan_outbox(database, now=now, limit=batch):
+
+    def going_on() -> bool:
+        return stop is None or not stop.is_set()
+
+    while going_on() and (done := plan_outbox(database, now=now, limit=batch)):
         report.events += done
-    report.reconciled = reconcile_sending(database, channel, now=now)
-    while sent := send_messages(database, channel, settings, now=now, limit=batch):
+    if going_on():
+        report.reconciled = reconcile_sending(database, channel, now=now)
+    while going_on() and (
+        sent := send_messages(database, channel, settings, now=now, limit=batch, stop=stop)
+    ):
         report.messages += sent
-    while posted := deliver_webhooks(database, settings, sender, now=now, limit=batch):
+    while going_on() and (
+        posted := deliver_webhooks(database, settings, sender, now=now, limit=batch)
+    ):
         report.webhooks += posted
     return report

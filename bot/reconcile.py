@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels import Channel, LookupUnavailable, SendResult, SentRecord
+from bot.claiming import SEND_LEASE, outbound_message
 from bot.message_outcomes import MAX_SEND_ATTEMPTS, hold_back, note_on_order
 from bot.outbound import MessageStatus
-from bot.sending import SEND_LEASE, outbound_message
 from orders_core.db import Database
 from orders_core.models import Message
 

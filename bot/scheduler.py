@@ -52,8 +52,10 @@ def build_scheduler(
     *,
     channel: Channel | None = None,
     sender: Sender | None = None,
+    stop: threading.Event | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler (not started) with the delivery and reminder jobs, each under a fixed id."""
+    """A scheduler (not started) with the delivery and reminder jobs, each under a fixed id.
+    Once `stop` is set, a running delivery sends nothing more and hands back what it claimed."""
     channel = channel or channel_for(settings)
     sender = sender or UrllibSender(allow_private=settings.webhook_allow_private)
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
@@ -62,7 +64,7 @@ def build_scheduler(
     def deliver(now: datetime) -> None:
         # Payment links of just-confirmed orders first, so their confirmation carries them.
         prepare_links(database, settings.public_base_url)
-        dispatch(database, settings, channel, sender, now=now)
+        dispatch(database, settings, channel, sender, now=now, stop=stop)
 
     jobs: dict[str, tuple[Callable[[datetime], object], int]] = {
         "deliver": (deliver, DELIVERY_SECONDS),
@@ -95,8 +97,8 @@ def build_scheduler(
 def run_forever(settings: Settings) -> None:
     """Run the scheduled jobs until SIGINT or SIGTERM, then finish the running ones and stop."""
     database = Database.from_url(settings.database_url)
-    scheduler = build_scheduler(database, settings)
     stop = threading.Event()
+    scheduler = build_scheduler(database, settings, stop=stop)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping the scheduler", signum)

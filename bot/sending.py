@@ -1,199 +1,39 @@
-"""Step 2 of the dispatcher: due messages are claimed, marked `sending`, sent and recorded.
+"""Step 2 of the dispatcher: claimed messages are sent and each result recorded.
 
-The claim commits `sending` (attempts + 1, a lease) for a whole batch BEFORE Twilio is
-called, so a message is never sent twice by two schedulers or after a crash. Each send's
-result is then committed on its own as soon as Twilio answers, so a delivery receipt finds
-its sid. One message per order and recipient is in flight at a time, so a customer hears
-"confirmed" before "on its way".
+`bot.claiming` marks a batch `sending` before anything is sent. Each send's result is then
+committed on its own as soon as Twilio answers, so a delivery receipt finds its sid.
+
+A Twilio call takes a round trip across the world (a few hundred ms from Lagos or Mumbai),
+so on PostgreSQL up to SEND_WORKERS recipients are sent to at once, each recipient's
+messages one after another in the order they were queued. SQLite (a local run) sends one
+at a time.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from datetime import datetime
+from threading import Event
 
-from sqlalchemy import Connection, Update, bindparam, exists, select, update
+from sqlalchemy import Connection, Update, bindparam, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, aliased
 
-from bot.channels import Channel, OutboundMessage, SendError, SendResult
-from bot.message_outcomes import hold_back, note_on_order, record_error, use_template
+from bot.channels import Channel, SendError, SendResult
+from bot.claiming import Claimed, claim_messages, release
+from bot.message_outcomes import record_error
 from bot.outbound import INTERACTIVE, MessageStatus
-from bot.planning import TenantCache
 from orders_core.db import Database, is_sqlite
-from orders_core.models import Customer, Message
+from orders_core.models import Message
 from orders_core.settings import Settings
-from orders_core.tenant_settings import TenantSettings
 
 log = logging.getLogger(__name__)
 
-SEND_LEASE = timedelta(minutes=5)  # the longest a claimed message waits before reconciling
-# A claimed batch is sent one by one, each send bounded by the Twilio client's timeout
-# (bot.channels.SEND_TIMEOUT): the n-th message's lease is LEASE_BASE + n x LEASE_PER_SEND
-# (at most SEND_LEASE), so after a crash the first messages, which hold back a customer's
-# next ones, are reconciled within a minute, not five.
-LEASE_BASE = timedelta(seconds=30)
-LEASE_PER_SEND = timedelta(seconds=20)
-WINDOW = timedelta(hours=24)
-PROACTIVE_KINDS = frozenset({"notification", "reminder"})  # opt-out and 24-hour window apply
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    outbound: OutboundMessage
-
-
-class _Reach(NamedTuple):
-    """What the claim needs to know about a message's recipient."""
-
-    opted_out: bool
-    last_inbound_at: datetime | None
-
-
-def _outside_window(message: Message, reach: _Reach | None, now: datetime) -> bool:
-    """True for a free-text WhatsApp message to someone silent for 24 hours or more."""
-    if message.channel != "whatsapp" or message.content_sid:
-        return False
-    last_inbound = reach.last_inbound_at if reach else None
-    return last_inbound is None or last_inbound <= now - WINDOW
-
-
-def _may_send(
-    session: Session,
-    message: Message,
-    reach: _Reach | None,
-    settings: TenantSettings,
-    now: datetime,
-) -> bool:
-    """Decide a claimed message: True to send it; else skip it or hold it for a template."""
-    if message.kind not in PROACTIVE_KINDS:
-        return True
-    if reach is not None and reach.opted_out:
-        hold_back(message, MessageStatus.SKIPPED, "customer opted out", now)
-        return False
-    if not settings.auto_notifications:
-        hold_back(message, MessageStatus.SKIPPED, "auto_notifications is off", now)
-        return False
-    if _outside_window(message, reach, now) and not use_template(message, settings):
-        key = (message.payload or {}).get("template") or message.kind
-        reason = f"outside the 24-hour window; no template for {key}"
-        hold_back(message, MessageStatus.NEEDS_TEMPLATE, reason, now)
-        note_on_order(session, message, "Message needs an approved template", None)
-        return False
-    return True
-
-
-def outbound_message(message: Message) -> OutboundMessage:
-    return OutboundMessage(
-        to=message.to_number,
-        from_=message.from_number,
-        body=None if message.content_sid else message.body,
-        content_sid=message.content_sid,
-        content_variables=message.content_variables,
-    )
-
-
-def _due_messages(session: Session, now: datetime, limit: int) -> list[Message]:
-    """Due pending messages, oldest first; per order and recipient, after the earlier ones."""
-    earlier = aliased(Message)
-    waiting = exists().where(
-        earlier.order_id == Message.order_id,
-        earlier.to_number == Message.to_number,
-        earlier.status.in_((MessageStatus.PENDING, MessageStatus.SENDING)),
-        earlier.id < Message.id,
-    )
-    return list(
-        session.scalars(
-            select(Message)
-            .where(
-                Message.status == MessageStatus.PENDING,
-                Message.next_attempt_at <= now,
-                Message.direction == "outbound",
-                ~waiting,
-            )
-            .order_by(Message.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
-
-
-def _reach(session: Session, messages: Iterable[Message]) -> dict[tuple[int, str], _Reach]:
-    """Opt-out and last inbound time of the messages' recipients: one query per tenant."""
-    phones: dict[int, set[str]] = defaultdict(set)
-    for message in messages:
-        if message.customer_phone:
-            phones[message.tenant_id].add(message.customer_phone)
-    found: dict[tuple[int, str], _Reach] = {}
-    for tenant_id, numbers in phones.items():
-        rows = session.execute(
-            select(Customer.phone, Customer.opted_out, Customer.last_inbound_at).where(
-                Customer.tenant_id == tenant_id, Customer.phone.in_(numbers)
-            )
-        )
-        for phone, opted_out, last_inbound_at in rows:
-            found[(tenant_id, phone)] = _Reach(opted_out, last_inbound_at)
-    return found
-
-
-def _mark_sending(session: Session, messages: list[Message], now: datetime) -> None:
-    """Mark `messages` `sending` (attempts + 1, leased by their place in the batch) in one
-    executemany."""
-    table = Message.__table__
-    started = now.isoformat()
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("message_id"))
-        .values(
-            status=MessageStatus.SENDING,
-            attempts=table.c.attempts + 1,
-            next_attempt_at=bindparam("lease"),
-            payload=bindparam("payload"),
-            updated_at=now,
-        ),
-        [
-            {
-                "message_id": m.id,
-                "lease": now + lease_for(position),
-                "payload": {**(m.payload or {}), "attempt_started_at": started},
-            }
-            for position, m in enumerate(messages, start=1)
-        ],
-    )
-
-
-def lease_for(position: int) -> timedelta:
-    """How long the `position`-th message of a claimed batch (from 1) stays `sending` before
-    it is taken for a crash and reconciled."""
-    return min(LEASE_BASE + position * LEASE_PER_SEND, SEND_LEASE)
-
-
-def _claim_messages(database: Database, now: datetime, limit: int) -> tuple[int, list[_Claimed]]:
-    """(rows handled, messages marked `sending`), committed before anything is sent."""
-    with database.write() as session:
-        rows = _due_messages(session, now, limit)
-        reach = _reach(session, rows)
-        tenants = TenantCache(session)
-        chosen = [
-            m
-            for m in rows
-            if _may_send(
-                session,
-                m,
-                reach.get((m.tenant_id, m.customer_phone or "")),
-                tenants.get(m.tenant_id)[1],
-                now,
-            )
-        ]
-        if chosen:
-            _mark_sending(session, chosen, now)
-        return len(rows), [_Claimed(m.id, outbound_message(m)) for m in chosen]
+SEND_WORKERS = 8  # recipients sent to at once on PostgreSQL (each with its own connection)
 
 
 def _record(
@@ -284,36 +124,92 @@ def status_callback_url(settings: Settings) -> str:
     return settings.public_base_url.rstrip("/") + "/webhooks/twilio/status"
 
 
+@dataclass
+class _Batch:
+    """A claimed batch being sent: recipients still to take, what was tried, when to stop."""
+
+    recipients: deque[list[Claimed]]
+    callback: str
+    now: datetime
+    stop: Event | None
+    tried: set[int] = field(default_factory=set)
+
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+
+def _send_recipients(database: Database, channel: Channel, batch: _Batch) -> None:
+    """Take recipients off the batch until none is left, sending each one's messages in
+    order and recording each result on this sender's own connection. A result that cannot
+    be recorded stops this sender (its connection is suspect), as does the batch's stop;
+    other senders go on."""
+    sent, now = _sent_statement(), batch.now
+    with _recording(database) as conn:
+        while batch.recipients and not batch.stopping():
+            try:
+                group = batch.recipients.popleft()
+            except IndexError:  # another sender took the last one
+                return
+            for item in group:
+                if batch.stopping():
+                    return
+                batch.tried.add(item.id)
+                try:
+                    outcome: SendResult | SendError = channel.send(
+                        item.outbound, status_callback=batch.callback
+                    )
+                except SendError as exc:
+                    outcome = exc
+                except Exception:
+                    log.exception("sending message %s failed unexpectedly", item.id)
+                    continue
+                try:
+                    _record(database, conn, sent, item.id, outcome, now)
+                except DBAPIError:
+                    log.exception(
+                        "recording message %s failed; the rest wait for their lease", item.id
+                    )
+                    return
+
+
 def send_messages(
-    database: Database, channel: Channel, settings: Settings, *, now: datetime, limit: int = 200
+    database: Database,
+    channel: Channel,
+    settings: Settings,
+    *,
+    now: datetime,
+    limit: int = 200,
+    stop: Event | None = None,
 ) -> int:
     """Send the due pending messages (claimed and committed as `sending` first).
 
     Returns how many due messages were handled (sent, failed, skipped or held for a
     template). Each result is committed on its own as soon as Twilio answers, so a
-    delivery receipt always finds its sid. An unexpected exception from the channel
-    leaves the message `sending`, for `reconcile_sending` to settle after the lease; so
-    does a failure to record (the rest of the batch then stays unsent until its lease ends).
+    delivery receipt always finds its sid. Up to SEND_WORKERS recipients are sent to at
+    once on PostgreSQL, one recipient's messages always in queue order. An unexpected
+    exception from the channel leaves the message `sending`, for `reconcile_sending` to
+    settle after the lease; so does a send whose result could not be recorded. Messages
+    never tried (`stop` was set, or their sender stopped on a failed record) go back to
+    `pending` at once.
     """
-    handled, claimed = _claim_messages(database, now, limit)
+    handled, claimed = claim_messages(database, now, limit)
     if not claimed:
         return handled
-    callback = status_callback_url(settings)
-    sent = _sent_statement()
-    with _recording(database) as conn:
-        for item in claimed:
-            try:
-                outcome: SendResult | SendError = channel.send(
-                    item.outbound, status_callback=callback
-                )
-            except SendError as exc:
-                outcome = exc
-            except Exception:
-                log.exception("sending message %s failed unexpectedly", item.id)
-                continue
-            try:
-                _record(database, conn, sent, item.id, outcome, now)
-            except DBAPIError:
-                log.exception("recording message %s failed; the rest wait for their lease", item.id)
-                break
+    by_recipient: dict[str, list[Claimed]] = defaultdict(list)
+    for item in claimed:  # already in sending order (bot.claiming)
+        by_recipient[item.outbound.to].append(item)
+    batch = _Batch(deque(by_recipient.values()), status_callback_url(settings), now, stop)
+    workers = 1 if is_sqlite(database.engine) else min(SEND_WORKERS, len(batch.recipients))
+    try:
+        if workers == 1:
+            _send_recipients(database, channel, batch)
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
+                senders = [
+                    pool.submit(_send_recipients, database, channel, batch) for _ in range(workers)
+                ]
+            for sender in senders:
+                sender.result()  # an error opening a connection surfaces as before
+    finally:
+        release(database, [c.id for c in claimed if c.id not in batch.tried], now)
     return handled

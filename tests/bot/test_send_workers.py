@@ -1,0 +1,117 @@
+"""Sending to several recipients at once (each recipient's messages in queue order), and
+stopping in the middle of a batch."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from bot.channels import OutboundMessage, SendResult, TwilioChannel
+from bot.dispatcher import dispatch
+from bot.planning import plan_outbox
+from bot.sending import send_messages
+from orders_core.models import Message
+from tests.conftest import TenantInfo
+from tests.twilio_recorder import Harness, customer_wrote, move, outbound, place
+
+PHONES = ["+2348011111111", "+2348022222222", "+2348033333333"]
+
+
+def _two_confirmations_each(h: Harness, tenant: TenantInfo) -> list[Message]:
+    """Two confirmed orders for each of three customers, planned: six messages due."""
+    for phone in PHONES:
+        customer_wrote(h.database, tenant.id, h.now, phone)
+    for _ in range(2):
+        for phone in PHONES:
+            move(h.database, tenant.id, place(h.database, tenant.id, phone=phone), "confirmed")
+    while plan_outbox(h.database, now=h.now):
+        pass
+    queued = outbound(h.database, tenant.id)
+    assert len({m.to_number for m in queued}) == len(PHONES) and len(queued) == 6
+    return queued
+
+
+class _Together:
+    """Holds each recipient's first send until every recipient's first send is in flight:
+    sent one at a time, the first wait times out and the send fails."""
+
+    def __init__(self, inner: TwilioChannel, recipients: int, *, wait: bool) -> None:
+        self.inner, self.wait = inner, wait
+        self.barrier = threading.Barrier(recipients, timeout=10)
+        self.lock = threading.Lock()
+        self.order: list[tuple[str, str | None]] = []
+
+    def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
+        with self.lock:
+            first = all(to != message.to for to, _ in self.order)
+            self.order.append((message.to, message.body))
+        if first and self.wait:
+            self.barrier.wait()
+        return self.inner.send(message, status_callback=status_callback)
+
+
+def test_recipients_are_sent_to_at_once_each_ones_messages_in_order(
+    h: Harness, tenant: TenantInfo
+) -> None:
+    queued = _two_confirmations_each(h, tenant)
+    postgres = h.database.engine.dialect.name == "postgresql"
+    channel = _Together(h.channel, len(PHONES), wait=postgres)  # SQLite sends one at a time
+
+    assert send_messages(h.database, channel, h.settings, now=h.now) == 6  # type: ignore[arg-type]
+
+    assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 6
+    assert len(h.recorder.sent) == 6
+    for phone in PHONES:
+        to = f"whatsapp:{phone}"
+        in_queue = [m.body for m in queued if m.to_number == to]
+        assert [body for t, body in channel.order if t == to] == in_queue
+    if not postgres:  # recipient by recipient, in the order of their first message
+        by_recipient = sorted(
+            queued, key=lambda m: ([q.to_number for q in queued].index(m.to_number), m.id)
+        )
+        assert channel.order == [(m.to_number, m.body) for m in by_recipient]
+
+
+def test_leases_follow_the_order_one_sender_would_take(h: Harness, tenant: TenantInfo) -> None:
+    """After a crash a recipient's first message is reconciled first: its lease is shortest."""
+    queued = _two_confirmations_each(h, tenant)
+
+    class Dies:
+        def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
+            raise RuntimeError("the process died here")
+
+    send_messages(h.database, Dies(), h.settings, now=h.now)  # type: ignore[arg-type]
+
+    claimed = outbound(h.database, tenant.id)
+    assert {m.status for m in claimed} == {"sending"}
+    by_lease = [m.id for m in sorted(claimed, key=lambda m: m.next_attempt_at)]  # type: ignore[arg-type, return-value]
+    firsts = [q.to_number for q in queued]
+    expected = sorted(queued, key=lambda m: (firsts.index(m.to_number), m.id))
+    assert by_lease == [m.id for m in expected]
+    assert [m.to_number for m in queued] != [m.to_number for m in expected]  # the order changed
+
+
+def test_a_stop_sends_nothing_more_and_hands_back_the_batch(h: Harness, tenant: TenantInfo) -> None:
+    """A scheduler asked to stop (a deploy) finishes the sends under way and puts the rest of
+    its batch back, due at once, instead of leaving them `sending` until their lease ends."""
+    _two_confirmations_each(h, tenant)
+    stop = threading.Event()
+
+    class StopAsked:
+        def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
+            stop.set()  # SIGTERM arrives while this send is under way
+            return h.channel.send(message, status_callback=status_callback)
+
+    dispatch(h.database, h.settings, StopAsked(), h.sender, now=h.now, stop=stop)  # type: ignore[arg-type]
+
+    sent = len(h.recorder.sent)
+    after = outbound(h.database, tenant.id)
+    senders = len(PHONES) if h.database.engine.dialect.name == "postgresql" else 1
+    assert 1 <= sent <= senders  # one per sender at most: each was mid-send
+    assert Counter(m.status for m in after) == {"queued": sent, "pending": 6 - sent}
+    back = [m for m in after if m.status == "pending"]
+    assert {(m.attempts, m.next_attempt_at) for m in back} == {(0, h.now)}
+
+    h.dispatch()  # the next scheduler sends the rest, each once
+    assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 6
+    assert len({form["Body"] for form in h.recorder.sent}) == len(h.recorder.sent) == 6
