@@ -193,6 +193,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds the schedulers run on after the load, at least (75)")  # fmt: skip
     parser.add_argument("--twilio-errors", type=float, default=0.02,
                         help="share of sends the fake Twilio answers 503 (0.02)")  # fmt: skip
+    parser.add_argument("--twilio-latency", type=float, default=0.15,
+                        help="seconds the fake Twilio takes to answer a send (0.15)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=None, help="random seed (printed)")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the soak database")
@@ -209,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
     database = servers.postgres_database(args.pg_url, f"soak_{stamp}")
     url = database.url.replace("postgresql://", "postgresql+psycopg://", 1)
-    recorder = Recorder(servers.ACCOUNT_SID, servers.TOKEN, args.twilio_errors, seed)
+    recorder = Recorder(
+        servers.ACCOUNT_SID, servers.TOKEN, args.twilio_errors, seed, args.twilio_latency
+    )
     work = tempfile.TemporaryDirectory(prefix="soak-")
     log_dir = args.logs or Path(work.name)
     log_dir.mkdir(parents=True, exist_ok=True)

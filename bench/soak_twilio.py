@@ -17,6 +17,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -57,9 +58,12 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
 class Recorder:
     """What the fake Twilio was asked to send, and what it refused; shared by its threads."""
 
-    def __init__(self, account_sid: str, token: str, error_rate: float, seed: int) -> None:
+    def __init__(
+        self, account_sid: str, token: str, error_rate: float, seed: int, latency: float = 0.0
+    ) -> None:
         self.account_sid, self.token = account_sid, token
         self.error_rate = error_rate
+        self.latency = latency  # seconds between recording a send and answering it
         self.random = random.Random(seed)
         self.sends: list[dict[str, Any]] = []
         self.refused: list[str] = []  # tunnels to other hosts, bad credentials
@@ -156,6 +160,7 @@ class TwilioApi(BaseHTTPRequestHandler):
             return
         form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
         created = self.server.recorder.create(form)
+        time.sleep(self.server.recorder.latency)  # the way back across the world
         if created is None:
             self.answer(503, {"code": 20503, "message": "Service unavailable", "status": 503})
         else:

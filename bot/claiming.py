@@ -10,7 +10,7 @@ its way". Opt-outs, auto_notifications and WhatsApp's 24-hour window (a template
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -22,7 +22,7 @@ from bot.channels import OutboundMessage
 from bot.message_outcomes import hold_back, note_on_order, use_template
 from bot.outbound import MessageStatus
 from bot.planning import TenantCache
-from orders_core.db import Database
+from orders_core.db import Database, is_sqlite
 from orders_core.models import Customer, Message
 from orders_core.tenant_settings import TenantSettings
 
@@ -34,6 +34,7 @@ SEND_LEASE = timedelta(minutes=5)  # the longest a claimed message waits before 
 LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_SEND = timedelta(seconds=20)
 WINDOW = timedelta(hours=24)
+SEND_WORKERS = 8  # recipients sent to at once on PostgreSQL (each with its own connection)
 PROACTIVE_KINDS = frozenset({"notification", "reminder"})  # opt-out and 24-hour window apply
 
 
@@ -139,9 +140,11 @@ def _reach(session: Session, messages: Iterable[Message]) -> dict[tuple[int, str
     return found
 
 
-def _mark_sending(session: Session, messages: list[Message], now: datetime) -> None:
-    """Mark `messages` `sending` (attempts + 1, leased by their place in the batch) in one
-    executemany."""
+def _mark_sending(
+    session: Session, groups: list[list[Message]], senders: int, now: datetime
+) -> None:
+    """Mark the messages of `groups` (one per recipient, in sending order) `sending`
+    (attempts + 1, each leased for the sends that may go before it) in one executemany."""
     table = Message.__table__
     started = now.isoformat()
     session.execute(
@@ -157,38 +160,59 @@ def _mark_sending(session: Session, messages: list[Message], now: datetime) -> N
         [
             {
                 "message_id": m.id,
-                "lease": now + lease_for(position),
+                "lease": now + lease_for(slot),
                 "payload": {**(m.payload or {}), "attempt_started_at": started},
             }
-            for position, m in enumerate(messages, start=1)
+            for slot, m in _slots(groups, senders)
         ],
     )
 
 
-def _in_sending_order(messages: list[Message]) -> list[Message]:
+def by_recipient(messages: list[Message]) -> list[list[Message]]:
     """`messages` grouped by recipient, recipients in the order of their first message, each
-    one's messages in queue order: the order one sender takes them. Any number of senders
-    taking recipients first come first served starts each send no later than one would, so
-    leases by this position hold for all."""
-    by_recipient: dict[str, list[Message]] = defaultdict(list)
+    one's messages in queue order: the order the senders take them."""
+    groups: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
-        by_recipient[message.to_number].append(message)
-    return [message for group in by_recipient.values() for message in group]
+        groups[message.to_number].append(message)
+    return list(groups.values())
 
 
-def lease_for(position: int) -> timedelta:
-    """How long the `position`-th message of a claimed batch (from 1) stays `sending` before
+def senders_for(database: Database, recipients: int) -> int:
+    """How many recipients are sent to at once: one on SQLite, else up to SEND_WORKERS."""
+    return 1 if is_sqlite(database.engine) else max(1, min(SEND_WORKERS, recipients))
+
+
+def _slots(groups: list[list[Message]], senders: int) -> Iterator[tuple[int, Message]]:
+    """(how many sends may go before it, plus one; message) for each message, in order.
+
+    `senders` take recipients first come first served, each sending one recipient's messages
+    one after another, so none idles while a recipient waits: the first `senders` recipients
+    start at once, a later one after at most the earlier recipients' sends shared among the
+    senders; a recipient's k-th message waits for k - 1 more of its own."""
+    earlier = 0
+    for index, group in enumerate(groups):
+        ahead = 0 if index < senders else -(-earlier // senders)
+        for k, message in enumerate(group, start=1):
+            yield ahead + k, message
+        earlier += len(group)
+
+
+def lease_for(slot: int) -> timedelta:
+    """How long a claimed message that may wait for `slot - 1` sends stays `sending` before
     it is taken for a crash and reconciled."""
-    return min(LEASE_BASE + position * LEASE_PER_SEND, SEND_LEASE)
+    return min(LEASE_BASE + slot * LEASE_PER_SEND, SEND_LEASE)
 
 
-def claim_messages(database: Database, now: datetime, limit: int) -> tuple[int, list[Claimed]]:
-    """(rows handled, messages marked `sending`), committed before anything is sent."""
+def claim_messages(
+    database: Database, now: datetime, limit: int
+) -> tuple[int, list[list[Claimed]]]:
+    """(rows handled, the messages marked `sending` by recipient, in sending order),
+    committed before anything is sent."""
     with database.write() as session:
         rows = _due_messages(session, now, limit)
         reach = _reach(session, rows)
         tenants = TenantCache(session)
-        chosen = _in_sending_order(
+        groups = by_recipient(
             [
                 m
                 for m in rows
@@ -201,9 +225,10 @@ def claim_messages(database: Database, now: datetime, limit: int) -> tuple[int, 
                 )
             ]
         )
-        if chosen:
-            _mark_sending(session, chosen, now)
-        return len(rows), [Claimed(m.id, outbound_message(m)) for m in chosen]
+        if groups:
+            _mark_sending(session, groups, senders_for(database, len(groups)), now)
+        claimed = [[Claimed(m.id, outbound_message(m)) for m in group] for group in groups]
+        return len(rows), claimed
 
 
 def release(database: Database, message_ids: list[int], now: datetime) -> None:

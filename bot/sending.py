@@ -12,7 +12,7 @@ at a time.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Update, bindparam, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels import Channel, SendError, SendResult
-from bot.claiming import Claimed, claim_messages, release
+from bot.claiming import Claimed, claim_messages, release, senders_for
 from bot.message_outcomes import record_error
 from bot.outbound import INTERACTIVE, MessageStatus
 from orders_core.db import Database, is_sqlite
@@ -32,8 +32,6 @@ from orders_core.models import Message
 from orders_core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SEND_WORKERS = 8  # recipients sent to at once on PostgreSQL (each with its own connection)
 
 
 def _record(
@@ -192,14 +190,11 @@ def send_messages(
     never tried (`stop` was set, or their sender stopped on a failed record) go back to
     `pending` at once.
     """
-    handled, claimed = claim_messages(database, now, limit)
-    if not claimed:
+    handled, groups = claim_messages(database, now, limit)
+    if not groups:
         return handled
-    by_recipient: dict[str, list[Claimed]] = defaultdict(list)
-    for item in claimed:  # already in sending order (bot.claiming)
-        by_recipient[item.outbound.to].append(item)
-    batch = _Batch(deque(by_recipient.values()), status_callback_url(settings), now, stop)
-    workers = 1 if is_sqlite(database.engine) else min(SEND_WORKERS, len(batch.recipients))
+    batch = _Batch(deque(groups), status_callback_url(settings), now, stop)
+    workers = senders_for(database, len(groups))
     try:
         if workers == 1:
             _send_recipients(database, channel, batch)
@@ -211,5 +206,6 @@ def send_messages(
             for sender in senders:
                 sender.result()  # an error opening a connection surfaces as before
     finally:
-        release(database, [c.id for c in claimed if c.id not in batch.tried], now)
+        untried = [c.id for group in groups for c in group if c.id not in batch.tried]
+        release(database, untried, now)
     return handled

@@ -19,13 +19,13 @@ from bot.channels import (
     TwilioChannel,
     channel_for,
 )
+from bot.claiming import SEND_WORKERS
 from bot.dispatcher import (
     MAX_SEND_ATTEMPTS,
     send_messages,
 )
 from bot.outbound import queue_message
 from bot.planning import plan_outbox
-from bot.sending import SEND_WORKERS
 from bot.staff import alert_staff
 from orders_core.db import Database
 from orders_core.models import Customer, Message, OutboxEvent, TimelineEvent, utcnow

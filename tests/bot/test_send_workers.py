@@ -6,7 +6,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
+
 from bot.channels import OutboundMessage, SendResult, TwilioChannel
+from bot.claiming import _slots, lease_for
 from bot.dispatcher import dispatch
 from bot.planning import plan_outbox
 from bot.sending import send_messages
@@ -72,8 +75,9 @@ def test_recipients_are_sent_to_at_once_each_ones_messages_in_order(
         assert channel.order == [(m.to_number, m.body) for m in by_recipient]
 
 
-def test_leases_follow_the_order_one_sender_would_take(h: Harness, tenant: TenantInfo) -> None:
-    """After a crash a recipient's first message is reconciled first: its lease is shortest."""
+def test_each_lease_counts_the_sends_that_may_go_before_it(h: Harness, tenant: TenantInfo) -> None:
+    """After a crash a recipient's first message is reconciled first: leases are counted in
+    sends that may go before each message, shared among the senders."""
     queued = _two_confirmations_each(h, tenant)
 
     class Dies:
@@ -82,13 +86,15 @@ def test_leases_follow_the_order_one_sender_would_take(h: Harness, tenant: Tenan
 
     send_messages(h.database, Dies(), h.settings, now=h.now)  # type: ignore[arg-type]
 
-    claimed = outbound(h.database, tenant.id)
-    assert {m.status for m in claimed} == {"sending"}
-    by_lease = [m.id for m in sorted(claimed, key=lambda m: m.next_attempt_at)]  # type: ignore[arg-type, return-value]
+    leases = {m.id: m.next_attempt_at for m in outbound(h.database, tenant.id)}
     firsts = [q.to_number for q in queued]
-    expected = sorted(queued, key=lambda m: (firsts.index(m.to_number), m.id))
-    assert by_lease == [m.id for m in expected]
-    assert [m.to_number for m in queued] != [m.to_number for m in expected]  # the order changed
+    in_sending_order = sorted(queued, key=lambda m: (firsts.index(m.to_number), m.id))
+    assert [m.to_number for m in queued] != [m.to_number for m in in_sending_order]
+    # one sender: one after another; three (one per recipient): each starts at once
+    postgres = h.database.engine.dialect.name == "postgresql"
+    slots = [1, 2, 1, 2, 1, 2] if postgres else [1, 2, 3, 4, 5, 6]
+    expected = [h.now + lease_for(slot) for slot in slots]
+    assert [leases[m.id] for m in in_sending_order] == expected
 
 
 def test_a_stop_sends_nothing_more_and_hands_back_the_batch(h: Harness, tenant: TenantInfo) -> None:
@@ -115,3 +121,18 @@ def test_a_stop_sends_nothing_more_and_hands_back_the_batch(h: Harness, tenant: 
     h.dispatch()  # the next scheduler sends the rest, each once
     assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 6
     assert len({form["Body"] for form in h.recorder.sent}) == len(h.recorder.sent) == 6
+
+
+@pytest.mark.parametrize(
+    ("senders", "slots"),
+    [
+        (1, [1, 2, 3, 4, 5, 6, 7, 8]),  # one after another
+        (3, [1, 2, 1, 2, 1, 2, 3, 4]),  # the fourth recipient waits for 6 sends shared by 3
+        (8, [1, 2, 1, 2, 1, 2, 1, 2]),  # everyone at once
+    ],
+)
+def test_a_message_waits_for_at_most_the_sends_shared_among_the_senders(
+    senders: int, slots: list[int]
+) -> None:
+    groups = [[object(), object()] for _ in range(4)]  # four recipients, two messages each
+    assert [slot for slot, _ in _slots(groups, senders)] == slots  # type: ignore[arg-type]
