@@ -24,6 +24,8 @@ class Message(Base):
         Index("ix_messages_tenant_id", "tenant_id", "id"),
         Index("ix_messages_tenant_phone_id", "tenant_id", "customer_phone", "id"),
         Index("ix_messages_order_id", "order_id", "id"),
+        # the sending claim: is an earlier message of this order to this recipient in flight?
+        Index("ix_messages_order_recipient", "order_id", "to_number", "status", "id"),
         Index("ix_messages_delivery", "status", "next_attempt_at"),
     )
 
