@@ -22,8 +22,9 @@ wording is `bot.notifications`'; message statuses are `bot.outbound.MessageStatu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Event
+from time import monotonic
 
 from bot.channels import Channel
 from bot.claiming import SEND_LEASE
@@ -69,23 +70,31 @@ def dispatch(
 ) -> DispatchReport:
     """Deliver everything due at `now`: plan the outbox, settle crashes, send, post webhooks.
 
-    Once `stop` is set (the process was asked to stop) no further batch starts, and the
-    messages of a batch not yet sent go back to `pending` at once (bot.claiming.release)."""
+    Each batch is claimed at `now` moved on by the time the run has taken so far, so a long
+    run (a backlog) leases its later batches from when they are claimed: leased from the
+    run's start, they could already have run out and be resent by another scheduler while
+    still being sent. Once `stop` is set (the process was asked to stop) no further batch
+    starts, and the messages of a batch not yet sent go back to `pending` at once
+    (bot.claiming.release)."""
     report = DispatchReport()
+    started = monotonic()
+
+    def at() -> datetime:
+        return now + timedelta(seconds=monotonic() - started)
 
     def going_on() -> bool:
         return stop is None or not stop.is_set()
 
-    while going_on() and (done := plan_outbox(database, now=now, limit=batch)):
+    while going_on() and (done := plan_outbox(database, now=at(), limit=batch)):
         report.events += done
     if going_on():
-        report.reconciled = reconcile_sending(database, channel, now=now)
+        report.reconciled = reconcile_sending(database, channel, now=at())
     while going_on() and (
-        sent := send_messages(database, channel, settings, now=now, limit=batch, stop=stop)
+        sent := send_messages(database, channel, settings, now=at(), limit=batch, stop=stop)
     ):
         report.messages += sent
     while going_on() and (
-        posted := deliver_webhooks(database, settings, sender, now=now, limit=batch)
+        posted := deliver_webhooks(database, settings, sender, now=at(), limit=batch)
     ):
         report.webhooks += posted
     return report

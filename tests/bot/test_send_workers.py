@@ -3,13 +3,16 @@ stopping in the middle of a batch."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from bot import dispatcher
 from bot.channels import OutboundMessage, SendResult, TwilioChannel
 from bot.claiming import _slots, lease_for
 from bot.dispatcher import dispatch
@@ -118,8 +121,10 @@ def test_a_stop_sends_nothing_more_and_hands_back_the_batch(h: Harness, tenant: 
     assert 1 <= sent <= senders  # one per sender at most: each was mid-send
     assert Counter(m.status for m in after) == {"queued": sent, "pending": 6 - sent}
     back = [m for m in after if m.status == "pending"]
-    assert {(m.attempts, m.next_attempt_at) for m in back} == {(0, h.now)}
+    assert {m.attempts for m in back} == {0}
+    assert all(h.now <= m.next_attempt_at < h.now + timedelta(seconds=30) for m in back)  # type: ignore[operator]
 
+    h.advance(seconds=1)
     h.dispatch()  # the next scheduler sends the rest, each once
     assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 6
     assert len({form["Body"] for form in h.recorder.sent}) == len(h.recorder.sent) == 6
@@ -177,3 +182,30 @@ def test_the_claim_checks_for_earlier_messages_in_flight_by_index(
 
 
 _FRESH = {"id", "sid", "dedupe_key", "to_number", "status"}  # unique, or set by the copy
+
+
+def test_a_long_run_leases_each_batch_from_when_it_is_claimed(
+    h: Harness, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The soak's finding: a delivery run working through a backlog leased every batch from
+    the run's start, so later batches were claimed with leases already run out and another
+    scheduler resent them while they were being sent."""
+    _two_confirmations_each(h, tenant)
+    ticks = iter(range(0, 100_000, 600))  # the run's clock moves on 10 minutes a reading
+    monkeypatch.setattr(dispatcher, "monotonic", lambda: next(ticks))
+    leases: list[datetime] = []
+
+    class Watching:
+        def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
+            with h.database.read() as session:
+                [lease] = session.scalars(
+                    select(Message.next_attempt_at).where(Message.status == "sending")
+                )
+            assert lease is not None
+            leases.append(lease)
+            return h.channel.send(message, status_callback=status_callback)
+
+    dispatch(h.database, h.settings, Watching(), h.sender, now=h.now, batch=1)  # type: ignore[arg-type]
+
+    assert len(leases) == 6
+    assert all(b - a >= timedelta(minutes=10) for a, b in itertools.pairwise(leases)), leases
