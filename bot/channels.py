@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from requests import RequestException
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -30,6 +31,9 @@ OUTSIDE_WINDOW = 63016  # free-form WhatsApp message outside the 24-hour window
 TOO_MANY_REQUESTS = 20429
 PERMANENT_CODES = frozenset({21211, 21408, 21610, 21612, 21614, 63003})
 SEND_TIMEOUT_SECONDS = 15  # per Twilio API call
+# Kept-alive connections to Twilio: one per sender of a claimed batch (bot.claiming's
+# SEND_WORKERS) and a few for crash lookups; twilio's own default is CPUs + 4.
+TWILIO_CONNECTIONS = 12
 # A crash lookup reads every message to the number since the send began, page by page (a busy
 # staff number gets hundreds in minutes: stopping at 50 sent an alert twice in the soak).
 LOOKUP_LIMIT = 5000
@@ -111,8 +115,11 @@ class TwilioChannel:
     def __init__(
         self, account_sid: str, auth_token: str, *, http_client: HttpClient | None = None
     ) -> None:
-        transport = http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
-        self.client = Client(account_sid, auth_token, http_client=transport)
+        if http_client is None:
+            http_client = TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+            assert http_client.session is not None
+            http_client.session.mount("https://", HTTPAdapter(pool_maxsize=TWILIO_CONNECTIONS))
+        self.client = Client(account_sid, auth_token, http_client=http_client)
 
     def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
         """Create the message at Twilio; SendError (classified) when Twilio refuses or is unreachable."""

@@ -11,14 +11,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from twilio.http.http_client import TwilioHttpClient
 
 from bot import dispatcher
-from bot.channels import OutboundMessage, SendResult, TwilioChannel
-from bot.claiming import _slots, lease_for
+from bot.channels import (
+    SEND_TIMEOUT_SECONDS,
+    OutboundMessage,
+    SendResult,
+    TwilioChannel,
+    channel_for,
+)
+from bot.claiming import SEND_WORKERS, _slots, lease_for
 from bot.dispatcher import dispatch
 from bot.planning import plan_outbox
 from bot.sending import send_messages
 from orders_core.models import Message
+from orders_core.settings import Settings
 from tests.conftest import TenantInfo
 from tests.twilio_recorder import Harness, customer_wrote, move, outbound, place
 
@@ -209,3 +217,15 @@ def test_a_long_run_leases_each_batch_from_when_it_is_claimed(
 
     assert len(leases) == 6
     assert all(b - a >= timedelta(minutes=10) for a, b in itertools.pairwise(leases)), leases
+
+
+def test_twilio_keeps_a_connection_for_every_sender(settings: Settings) -> None:
+    """With fewer pooled connections than senders, urllib3 discarded one after every send
+    (a new TLS handshake each time, and a warning in the log)."""
+    channel = channel_for(settings)
+    assert isinstance(channel, TwilioChannel)
+    transport = channel.client.http_client
+    assert isinstance(transport, TwilioHttpClient) and transport.session is not None
+    assert transport.timeout == SEND_TIMEOUT_SECONDS
+    adapter = transport.session.get_adapter("https://api.twilio.com/2010-04-01/")
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] > SEND_WORKERS  # type: ignore[attr-defined]
