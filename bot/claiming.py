@@ -34,7 +34,7 @@ SEND_LEASE = timedelta(minutes=5)  # the longest a claimed message waits before 
 LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_SEND = timedelta(seconds=20)
 WINDOW = timedelta(hours=24)
-SEND_WORKERS = 8  # recipients sent to at once on PostgreSQL (each with its own connection)
+SEND_WORKERS = 8  # messages sent at once on PostgreSQL (each sender with its own connection)
 PROACTIVE_KINDS = frozenset({"notification", "reminder"})  # opt-out and 24-hour window apply
 
 
@@ -143,7 +143,7 @@ def _reach(session: Session, messages: Iterable[Message]) -> dict[tuple[int, str
 def _mark_sending(
     session: Session, groups: list[list[Message]], senders: int, now: datetime
 ) -> None:
-    """Mark the messages of `groups` (one per recipient, in sending order) `sending`
+    """Mark the messages of `groups` (see in_sending_groups, in sending order) `sending`
     (attempts + 1, each leased for the sends that may go before it) in one executemany."""
     table = Message.__table__
     started = now.isoformat()
@@ -168,27 +168,29 @@ def _mark_sending(
     )
 
 
-def by_recipient(messages: list[Message]) -> list[list[Message]]:
-    """`messages` grouped by recipient, recipients in the order of their first message, each
-    one's messages in queue order: the order the senders take them."""
-    groups: dict[str, list[Message]] = defaultdict(list)
+def in_sending_groups(messages: list[Message]) -> list[list[Message]]:
+    """`messages` in groups that go one after another: one per recipient and order (the
+    claim takes one message per order and recipient, so mostly one message each) and one
+    per recipient for messages of no order (chat replies), groups in the order of their
+    first message, each group in queue order."""
+    groups: dict[tuple[str, str | None], list[Message]] = defaultdict(list)
     for message in messages:
-        groups[message.to_number].append(message)
+        groups[(message.to_number, message.order_id)].append(message)
     return list(groups.values())
 
 
-def senders_for(database: Database, recipients: int) -> int:
-    """How many recipients are sent to at once: one on SQLite, else up to SEND_WORKERS."""
-    return 1 if is_sqlite(database.engine) else max(1, min(SEND_WORKERS, recipients))
+def senders_for(database: Database, groups: int) -> int:
+    """How many groups are sent at once: one on SQLite, else up to SEND_WORKERS."""
+    return 1 if is_sqlite(database.engine) else max(1, min(SEND_WORKERS, groups))
 
 
 def _slots(groups: list[list[Message]], senders: int) -> Iterator[tuple[int, Message]]:
     """(how many sends may go before it, plus one; message) for each message, in order.
 
-    `senders` take recipients first come first served, each sending one recipient's messages
-    one after another, so none idles while a recipient waits: the first `senders` recipients
-    start at once, a later one after at most the earlier recipients' sends shared among the
-    senders; a recipient's k-th message waits for k - 1 more of its own."""
+    `senders` take groups first come first served, each sending one group's messages one
+    after another, so none idles while a group waits: the first `senders` groups start at
+    once, a later one after at most the earlier groups' sends shared among the senders; a
+    group's k-th message waits for k - 1 more of its own."""
     earlier = 0
     for index, group in enumerate(groups):
         ahead = 0 if index < senders else -(-earlier // senders)
@@ -206,13 +208,13 @@ def lease_for(slot: int) -> timedelta:
 def claim_messages(
     database: Database, now: datetime, limit: int
 ) -> tuple[int, list[list[Claimed]]]:
-    """(rows handled, the messages marked `sending` by recipient, in sending order),
+    """(rows handled, the messages marked `sending` in their sending groups, in order),
     committed before anything is sent."""
     with database.write() as session:
         rows = _due_messages(session, now, limit)
         reach = _reach(session, rows)
         tenants = TenantCache(session)
-        groups = by_recipient(
+        groups = in_sending_groups(
             [
                 m
                 for m in rows

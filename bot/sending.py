@@ -4,9 +4,10 @@
 committed on its own as soon as Twilio answers, so a delivery receipt finds its sid.
 
 A Twilio call takes a round trip across the world (a few hundred ms from Lagos or Mumbai),
-so on PostgreSQL up to SEND_WORKERS recipients are sent to at once, each recipient's
-messages one after another in the order they were queued. SQLite (a local run) sends one
-at a time.
+so on PostgreSQL up to SEND_WORKERS messages are sent at once. What must arrive in order
+still does: the messages of one order to one person (the claim takes one at a time) and a
+person's chat replies go one after another (bot.claiming.in_sending_groups). SQLite (a
+local run) sends one at a time.
 """
 
 from __future__ import annotations
@@ -124,9 +125,9 @@ def status_callback_url(settings: Settings) -> str:
 
 @dataclass
 class _Batch:
-    """A claimed batch being sent: recipients still to take, what was tried, when to stop."""
+    """A claimed batch being sent: groups still to take, what was tried, when to stop."""
 
-    recipients: deque[list[Claimed]]
+    groups: deque[list[Claimed]]
     callback: str
     now: datetime
     stop: Event | None
@@ -136,16 +137,16 @@ class _Batch:
         return self.stop is not None and self.stop.is_set()
 
 
-def _send_recipients(database: Database, channel: Channel, batch: _Batch) -> None:
-    """Take recipients off the batch until none is left, sending each one's messages in
+def _send_groups(database: Database, channel: Channel, batch: _Batch) -> None:
+    """Take groups off the batch until none is left, sending each one's messages in
     order and recording each result on this sender's own connection. A result that cannot
     be recorded stops this sender (its connection is suspect), as does the batch's stop;
     other senders go on."""
     sent, now = _sent_statement(), batch.now
     with _recording(database) as conn:
-        while batch.recipients and not batch.stopping():
+        while batch.groups and not batch.stopping():
             try:
-                group = batch.recipients.popleft()
+                group = batch.groups.popleft()
             except IndexError:  # another sender took the last one
                 return
             for item in group:
@@ -183,8 +184,8 @@ def send_messages(
 
     Returns how many due messages were handled (sent, failed, skipped or held for a
     template). Each result is committed on its own as soon as Twilio answers, so a
-    delivery receipt always finds its sid. Up to SEND_WORKERS recipients are sent to at
-    once on PostgreSQL, one recipient's messages always in queue order. An unexpected
+    delivery receipt always finds its sid. Up to SEND_WORKERS messages are sent at once on
+    PostgreSQL; a sending group's messages always in queue order. An unexpected
     exception from the channel leaves the message `sending`, for `reconcile_sending` to
     settle after the lease; so does a send whose result could not be recorded. Messages
     never tried (`stop` was set, or their sender stopped on a failed record) go back to
@@ -197,11 +198,11 @@ def send_messages(
     workers = senders_for(database, len(groups))
     try:
         if workers == 1:
-            _send_recipients(database, channel, batch)
+            _send_groups(database, channel, batch)
         else:
             with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
                 senders = [
-                    pool.submit(_send_recipients, database, channel, batch) for _ in range(workers)
+                    pool.submit(_send_groups, database, channel, batch) for _ in range(workers)
                 ]
             for sender in senders:
                 sender.result()  # an error opening a connection surfaces as before

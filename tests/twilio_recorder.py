@@ -22,6 +22,7 @@ from twilio.http.response import Response
 
 from bot.channels import TwilioChannel
 from bot.dispatcher import DispatchReport, dispatch
+from bot.outbound import queue_message
 from orders_core.db import Database
 from orders_core.domain import OrderStatus
 from orders_core.models import Message, OutboxEvent, utcnow
@@ -270,3 +271,15 @@ def failed_events(database: Database) -> list[OutboxEvent]:
         return list(
             session.scalars(select(OutboxEvent).where(OutboxEvent.type == "message.failed"))
         )
+
+
+def chat_replies(h: Harness, tenant_id: int, *bodies: str, phone: str = CUSTOMER) -> None:
+    """Replies of the chat sent through the API (no order), due just after `h.now`: the
+    clock moves on a second. They go one after another, in this order."""
+    with h.database.write() as session:
+        tenant = get_tenant(session, tenant_id)
+        for body in bodies:
+            queue_message(
+                session, tenant, to_phone=phone, channel="whatsapp", kind="reply", body=body
+            )
+    h.advance(seconds=1)  # queued on the real clock, just after h.now

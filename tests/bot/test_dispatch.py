@@ -35,6 +35,7 @@ from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
     Harness,
+    chat_replies,
     confirmed_order,
     connection_error,
     customer_wrote,
@@ -297,10 +298,7 @@ def test_sending_costs_a_fixed_claim_plus_one_statement_per_send(
 
 def test_each_send_is_recorded_before_the_next_one_goes(h: Harness, tenant: TenantInfo) -> None:
     """A delivery receipt can come back at once: the sid must be stored by then."""
-    for _ in range(3):
-        confirmed_order(h.database, tenant.id)
-    while plan_outbox(h.database, now=h.now):
-        pass
+    chat_replies(h, tenant.id, "one", "two", "three")  # one after another
     sids_before_each_send: list[list[str | None]] = []
 
     class Watching:

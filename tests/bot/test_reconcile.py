@@ -26,6 +26,7 @@ from tests.conftest import TenantInfo
 from tests.twilio_recorder import (
     CUSTOMER,
     Harness,
+    chat_replies,
     confirmed_order,
     connection_error,
     customer_wrote,
@@ -139,10 +140,7 @@ def test_crash_with_lookup_impossible_is_unknown_not_resent(h: Harness, tenant: 
 def test_a_record_that_fails_stops_the_batch_and_nothing_is_sent_twice(
     h: Harness, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for _ in range(3):
-        confirmed_order(h.database, tenant.id)
-    while plan_outbox(h.database, now=h.now):
-        pass
+    chat_replies(h, tenant.id, "one", "two", "three")  # one after another
 
     def database_gone(*_args: object) -> None:
         raise OperationalError("UPDATE messages", {}, Exception("database is locked"))

@@ -28,7 +28,14 @@ from bot.sending import send_messages
 from orders_core.models import Message
 from orders_core.settings import Settings
 from tests.conftest import TenantInfo
-from tests.twilio_recorder import Harness, customer_wrote, move, outbound, place
+from tests.twilio_recorder import (
+    Harness,
+    chat_replies,
+    customer_wrote,
+    move,
+    outbound,
+    place,
+)
 
 PHONES = ["+2348011111111", "+2348022222222", "+2348033333333"]
 
@@ -48,12 +55,12 @@ def _two_confirmations_each(h: Harness, tenant: TenantInfo) -> list[Message]:
 
 
 class _Together:
-    """Holds each recipient's first send until every recipient's first send is in flight:
-    sent one at a time, the first wait times out and the send fails."""
+    """Holds the first send to each number until the first sends to all `numbers` numbers
+    are in flight: sent one at a time, the first wait times out and the send fails."""
 
-    def __init__(self, inner: TwilioChannel, recipients: int, *, wait: bool) -> None:
+    def __init__(self, inner: TwilioChannel, numbers: int, *, wait: bool) -> None:
         self.inner, self.wait = inner, wait
-        self.barrier = threading.Barrier(recipients, timeout=10)
+        self.barrier = threading.Barrier(numbers, timeout=10)
         self.lock = threading.Lock()
         self.order: list[tuple[str, str | None]] = []
 
@@ -66,32 +73,35 @@ class _Together:
         return self.inner.send(message, status_callback=status_callback)
 
 
-def test_recipients_are_sent_to_at_once_each_ones_messages_in_order(
+def test_messages_go_out_at_once_a_persons_chat_replies_in_order(
     h: Harness, tenant: TenantInfo
 ) -> None:
     queued = _two_confirmations_each(h, tenant)
+    replies = [f"reply {n}" for n in range(3)]
+    chat_replies(h, tenant.id, *replies, phone=PHONES[0])
     postgres = h.database.engine.dialect.name == "postgresql"
     channel = _Together(h.channel, len(PHONES), wait=postgres)  # SQLite sends one at a time
 
-    assert send_messages(h.database, channel, h.settings, now=h.now) == 6  # type: ignore[arg-type]
+    assert send_messages(h.database, channel, h.settings, now=h.now) == 9  # type: ignore[arg-type]
 
-    assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 6
-    assert len(h.recorder.sent) == 6
-    for phone in PHONES:
-        to = f"whatsapp:{phone}"
-        in_queue = [m.body for m in queued if m.to_number == to]
-        assert [body for t, body in channel.order if t == to] == in_queue
-    if not postgres:  # recipient by recipient, in the order of their first message
-        by_recipient = sorted(
-            queued, key=lambda m: ([q.to_number for q in queued].index(m.to_number), m.id)
-        )
-        assert channel.order == [(m.to_number, m.body) for m in by_recipient]
+    assert [m.status for m in outbound(h.database, tenant.id)] == ["queued"] * 9
+    assert sorted(form["Body"] for form in h.recorder.sent) == sorted(
+        [m.body for m in queued] + replies  # type: ignore[misc]
+    )
+    assert [body for _, body in channel.order if body in replies] == replies
+    if not postgres:  # one after another, in queue order (each group of one but the replies)
+        assert [body for _, body in channel.order] == [m.body for m in queued] + replies
 
 
 def test_each_lease_counts_the_sends_that_may_go_before_it(h: Harness, tenant: TenantInfo) -> None:
-    """After a crash a recipient's first message is reconciled first: leases are counted in
-    sends that may go before each message, shared among the senders."""
-    queued = _two_confirmations_each(h, tenant)
+    """After a crash the first messages are reconciled first: leases are counted in sends
+    that may go before each message, shared among the senders."""
+    customer_wrote(h.database, tenant.id, h.now, PHONES[0])
+    chat_replies(h, tenant.id, "first reply", phone=PHONES[0])
+    move(h.database, tenant.id, place(h.database, tenant.id, phone=PHONES[0]), "confirmed")
+    chat_replies(h, tenant.id, "second reply", phone=PHONES[0])
+    while plan_outbox(h.database, now=h.now):
+        pass
 
     class Dies:
         def send(self, message: OutboundMessage, *, status_callback: str | None) -> SendResult:
@@ -99,15 +109,13 @@ def test_each_lease_counts_the_sends_that_may_go_before_it(h: Harness, tenant: T
 
     send_messages(h.database, Dies(), h.settings, now=h.now)  # type: ignore[arg-type]
 
-    leases = {m.id: m.next_attempt_at for m in outbound(h.database, tenant.id)}
-    firsts = [q.to_number for q in queued]
-    in_sending_order = sorted(queued, key=lambda m: (firsts.index(m.to_number), m.id))
-    assert [m.to_number for m in queued] != [m.to_number for m in in_sending_order]
-    # one sender: one after another; three (one per recipient): each starts at once
+    leases = {m.body: m.next_attempt_at for m in outbound(h.database, tenant.id)}
+    [confirmation] = [body for body in leases if body and "reply" not in body]
+    # the replies go one after another; the confirmation (its own order) beside them when
+    # there are two senders, after them when there is one
     postgres = h.database.engine.dialect.name == "postgresql"
-    slots = [1, 2, 1, 2, 1, 2] if postgres else [1, 2, 3, 4, 5, 6]
-    expected = [h.now + lease_for(slot) for slot in slots]
-    assert [leases[m.id] for m in in_sending_order] == expected
+    slots = {"first reply": 1, "second reply": 2, confirmation: 1 if postgres else 3}
+    assert leases == {body: h.now + lease_for(slot) for body, slot in slots.items()}
 
 
 def test_a_stop_sends_nothing_more_and_hands_back_the_batch(h: Harness, tenant: TenantInfo) -> None:
