@@ -7,7 +7,7 @@ Three steps, each safe to run in several processes at once:
    the Message and WebhookDelivery rows they call for and marks them processed.
 2. `send_messages` (in `bot.sending`) claims due `pending` messages (`bot.claiming`), marks
    them `sending` (attempts + 1) and commits BEFORE calling Twilio, then records the sid or
-   the error, several recipients at once on PostgreSQL. One message per order is in flight
+   the error, several at once on PostgreSQL. One message per order is in flight
    at a time, so a customer hears "confirmed" before "on its way". What happens to a
    message that fails is in `bot.message_outcomes`.
 3. `reconcile_sending` (in `bot.reconcile`) settles messages left `sending` by a crash, once
