@@ -115,6 +115,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C interrupts, as in a terminal: a test run started in the background (`cmd &`
+    from a script) hands its children SIGINT ignored, and a Ctrl-C could never arrive."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_runs_for_real_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     port = _free_port()
@@ -129,8 +135,9 @@ def test_serve_runs_for_real_and_stops_cleanly(tmp_path: Path, stop: signal.Sign
         str(port),
     ]
     proc = subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_as_from_a_terminal,
+    )  # fmt: skip
     try:
         lines = []
         deadline = time.monotonic() + 60
