@@ -27,10 +27,10 @@ from orders_core.models import Customer, Message
 from orders_core.tenant_settings import TenantSettings
 
 SEND_LEASE = timedelta(minutes=5)  # the longest a claimed message waits before reconciling
-# A claimed batch is sent one by one, each send bounded by the Twilio client's timeout
-# (bot.channels.SEND_TIMEOUT): the n-th message's lease is LEASE_BASE + n x LEASE_PER_SEND
-# (at most SEND_LEASE), so after a crash the first messages, which hold back a customer's
-# next ones, are reconciled within a minute, not five.
+# Each send is bounded by the Twilio client's timeout (bot.channels.SEND_TIMEOUT_SECONDS): a
+# message that may wait for n - 1 sends before it (see _slots) is leased for LEASE_BASE +
+# n x LEASE_PER_SEND (at most SEND_LEASE), so after a crash the first messages, which hold
+# back a customer's next ones, are reconciled within a minute, not five.
 LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_SEND = timedelta(seconds=20)
 WINDOW = timedelta(hours=24)
@@ -44,6 +44,16 @@ class Claimed:
 
     id: int
     outbound: OutboundMessage
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim did: due rows handled, the messages marked `sending` in their sending
+    groups (in order), and how many senders their leases were counted for."""
+
+    handled: int
+    groups: list[list[Claimed]]
+    senders: int
 
 
 class _Reach(NamedTuple):
@@ -179,9 +189,9 @@ def in_sending_groups(messages: list[Message]) -> list[list[Message]]:
     return list(groups.values())
 
 
-def senders_for(database: Database, groups: int) -> int:
+def _senders_for(database: Database, groups: int) -> int:
     """How many groups are sent at once: one on SQLite, else up to SEND_WORKERS."""
-    return 1 if is_sqlite(database.engine) else max(1, min(SEND_WORKERS, groups))
+    return 1 if is_sqlite(database.engine) else min(SEND_WORKERS, groups)
 
 
 def _slots(groups: list[list[Message]], senders: int) -> Iterator[tuple[int, Message]]:
@@ -205,11 +215,8 @@ def lease_for(slot: int) -> timedelta:
     return min(LEASE_BASE + slot * LEASE_PER_SEND, SEND_LEASE)
 
 
-def claim_messages(
-    database: Database, now: datetime, limit: int
-) -> tuple[int, list[list[Claimed]]]:
-    """(rows handled, the messages marked `sending` in their sending groups, in order),
-    committed before anything is sent."""
+def claim_messages(database: Database, now: datetime, limit: int) -> Claim:
+    """Mark up to `limit` due messages `sending`, committed before anything is sent."""
     with database.write() as session:
         rows = _due_messages(session, now, limit)
         reach = _reach(session, rows)
@@ -227,10 +234,11 @@ def claim_messages(
                 )
             ]
         )
+        senders = _senders_for(database, len(groups)) if groups else 0
         if groups:
-            _mark_sending(session, groups, senders_for(database, len(groups)), now)
+            _mark_sending(session, groups, senders, now)
         claimed = [[Claimed(m.id, outbound_message(m)) for m in group] for group in groups]
-        return len(rows), claimed
+        return Claim(len(rows), claimed, senders)
 
 
 def release(database: Database, message_ids: list[int], now: datetime) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Update, bindparam, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels import Channel, SendError, SendResult
-from bot.claiming import Claimed, claim_messages, release, senders_for
+from bot.claiming import Claimed, claim_messages, release
 from bot.message_outcomes import record_error
 from bot.outbound import INTERACTIVE, MessageStatus
 from orders_core.db import Database, is_sqlite
@@ -166,7 +166,9 @@ def _send_groups(database: Database, channel: Channel, batch: _Batch) -> None:
                     _record(database, conn, sent, item.id, outcome, now)
                 except DBAPIError:
                     log.exception(
-                        "recording message %s failed; the rest wait for their lease", item.id
+                        "recording message %s failed; this sender stops, the rest of its "
+                        "group go back to pending",
+                        item.id,
                     )
                     return
 
@@ -191,22 +193,22 @@ def send_messages(
     never tried (`stop` was set, or their sender stopped on a failed record) go back to
     `pending` at once.
     """
-    handled, groups = claim_messages(database, now, limit)
-    if not groups:
-        return handled
-    batch = _Batch(deque(groups), status_callback_url(settings), now, stop)
-    workers = senders_for(database, len(groups))
+    claim = claim_messages(database, now, limit)
+    if not claim.groups:
+        return claim.handled
+    batch = _Batch(deque(claim.groups), status_callback_url(settings), now, stop)
     try:
-        if workers == 1:
+        if claim.senders == 1:
             _send_groups(database, channel, batch)
         else:
-            with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
+            with ThreadPoolExecutor(claim.senders, thread_name_prefix="send") as pool:
                 senders = [
-                    pool.submit(_send_groups, database, channel, batch) for _ in range(workers)
+                    pool.submit(_send_groups, database, channel, batch)
+                    for _ in range(claim.senders)
                 ]
             for sender in senders:
                 sender.result()  # an error opening a connection surfaces as before
     finally:
-        untried = [c.id for group in groups for c in group if c.id not in batch.tried]
+        untried = [c.id for group in claim.groups for c in group if c.id not in batch.tried]
         release(database, untried, now)
-    return handled
+    return claim.handled
